@@ -1,0 +1,34 @@
+// electron-vite builds the three processes separately: main (ESM, Node),
+// preload (CommonJS, because sandboxed preloads cannot be ES modules) and the
+// renderer (a plain Vite + Vue app, also served by `tabula serve`).
+import { resolve } from "node:path";
+import vue from "@vitejs/plugin-vue";
+import { defineConfig } from "electron-vite";
+
+const root = resolve(import.meta.dirname, "..");
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: resolve(root, "out/main"),
+      rollupOptions: { input: { index: resolve(root, "electron/main.ts") } },
+    },
+  },
+  preload: {
+    build: {
+      outDir: resolve(root, "out/preload"),
+      rollupOptions: {
+        input: { index: resolve(root, "electron/preload.ts") },
+        output: { format: "cjs", entryFileNames: "[name].cjs" },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, "renderer"),
+    plugins: [vue()],
+    build: {
+      outDir: resolve(root, "out/renderer"),
+      rollupOptions: { input: resolve(root, "renderer/index.html") },
+    },
+  },
+});

@@ -1,0 +1,81 @@
+// The `tabula` command line. Each verb is a function of its arguments and an
+// output sink, so tests call it in-process; bin/tabula.mjs is the launcher.
+import { readFileSync } from "node:fs";
+
+export interface CliIO {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export interface Command {
+  summary: string;
+  usage: string;
+  run: (args: string[], io: CliIO) => Promise<number>;
+}
+
+const packageJson = JSON.parse(
+  readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+) as { version: string };
+
+export const VERSION = packageJson.version;
+
+/** Verbs are registered here; later verbs (validate, plan, scan, serve) add themselves. */
+export const commands: Record<string, Command> = {};
+
+function help(): string {
+  const verbs = Object.entries(commands)
+    .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+    .join("\n");
+  return [
+    `tabula ${VERSION}: install, convert and repair stateless NixOS`,
+    "",
+    "Usage: tabula <command> [options]",
+    "",
+    "Commands:",
+    verbs || "  (none yet)",
+    "",
+    "Options:",
+    "  -h, --help     show this help (or a command's: tabula <command> --help)",
+    "  -V, --version  print the version",
+    "",
+  ].join("\n");
+}
+
+export async function main(
+  argv: string[],
+  io: CliIO = stdio(),
+): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (
+    verb === undefined ||
+    verb === "-h" ||
+    verb === "--help" ||
+    verb === "help"
+  ) {
+    io.out(help());
+    return verb === undefined ? 2 : 0;
+  }
+  if (verb === "-V" || verb === "--version") {
+    io.out(`${VERSION}\n`);
+    return 0;
+  }
+  const command = commands[verb];
+  if (!command) {
+    io.err(
+      `tabula: unknown command "${verb}". Run "tabula --help" to see the commands.\n`,
+    );
+    return 2;
+  }
+  if (rest.includes("-h") || rest.includes("--help")) {
+    io.out(`${command.usage}\n`);
+    return 0;
+  }
+  return command.run(rest, io);
+}
+
+export function stdio(): CliIO {
+  return {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  };
+}
