@@ -1,0 +1,34 @@
+// Progress the runner reports while a phase runs.
+import type { StepState } from "../plan/types";
+
+export interface StepStatus {
+  id: string;
+  title: string;
+  state: StepState;
+}
+
+/** Nix build progress, from `--log-format internal-json` (see ./nix-log.ts). */
+export interface BuildProgress {
+  buildsDone: number;
+  buildsExpected: number;
+  buildsFailed: number;
+  /** Derivation names being built now. */
+  running: string[];
+  downloadsDone: number;
+  downloadsExpected: number;
+  bytesDone: number;
+  bytesExpected: number;
+  /** The current phase of each running build, when Nix reports it. */
+  phases: Record<string, string>;
+}
+
+export interface RunStatus {
+  runId: string;
+  phase: string;
+  steps: StepStatus[];
+  /** 0 to 100. */
+  percent: number;
+  state: "running" | "succeeded" | "failed" | "cancelled";
+  exitCode: number | null;
+  build: BuildProgress | null;
+}
