@@ -13,7 +13,8 @@ export type Need =
   | "mkfs"
   | "sgdisk"
   | "cryptsetup"
-  | "bash";
+  | "bash"
+  | "cc";
 
 const checks: Record<Need, () => string | null> = {
   nix: () =>
@@ -54,6 +55,10 @@ const checks: Record<Need, () => string | null> = {
       ? null
       : "cryptsetup is not installed (Debian: cryptsetup-bin)",
   bash: () => (onPath("bash") ? null : "bash is not installed"),
+  cc: () =>
+    onPath("cc")
+      ? null
+      : "cc is not installed (Debian: gcc or build-essential)",
 };
 
 export function chromiumPath(): string {

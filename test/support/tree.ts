@@ -3,7 +3,13 @@
 // link target, xattrs (ACLs included) and hardlink groups.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { lstatSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
+import {
+  lstatSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  type Stats,
+} from "node:fs";
 import { join } from "node:path";
 
 export type EntryType =
@@ -27,7 +33,7 @@ export interface TreeEntry {
 /** Relative path ("" is the root itself) -> entry. */
 export type Tree = Map<string, TreeEntry>;
 
-function typeOf(st: ReturnType<typeof lstatSync>): EntryType {
+function typeOf(st: Stats): EntryType {
   if (st.isSymbolicLink()) return "symlink";
   if (st.isDirectory()) return "dir";
   if (st.isFile()) return "file";

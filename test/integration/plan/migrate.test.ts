@@ -3,7 +3,7 @@
 // with its inode unchanged, parents get the original owner and mode, nothing
 // is missing, the store verifies, reruns change nothing, and bad input is
 // refused with nothing changed.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -17,6 +17,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { persistedRelatives } from "../../../shared/plan/convert";
 import { encodeMarker } from "../../../shared/plan/markers";
 import { describeWith } from "../../support/needs";
+import { verifyStore } from "../../support/store";
 import { buildOldRoot, oldRootDesign } from "../../support/old-root";
 import {
   expectedAfterMigrate,
@@ -32,34 +33,6 @@ import {
 } from "../../support/tree";
 
 const tmpRoot = join(import.meta.dirname, "../../.tmp");
-
-/** Verifies the store at DIR (the partition, with store/ and var/ at its top) through a new root whose /nix is DIR. */
-export function verifyStore(partition: string, scratch: string): string {
-  const newRoot = mkdtempSync(join(scratch, "newroot-"));
-  mkdirSync(join(newRoot, "nix"));
-  // A private mount namespace: the bind mount vanishes with the process,
-  // even if the test dies.
-  const r = spawnSync(
-    "unshare",
-    [
-      "--mount",
-      "--propagation",
-      "private",
-      "sh",
-      "-c",
-      'mount --bind "$1" "$2/nix" && nix-store --store "$2" --verify --check-contents',
-      "sh",
-      partition,
-      newRoot,
-    ],
-    { encoding: "utf8" },
-  );
-  rmSync(newRoot, { recursive: true, force: true });
-  const output = `${r.stdout}${r.stderr}`;
-  if (r.status !== 0 || /disappeared|modified|invalid/.test(output))
-    throw new Error(`the store does not verify (${r.status}):\n${output}`);
-  return output;
-}
 
 describeWith(
   ["root", "nix", "bash"],
