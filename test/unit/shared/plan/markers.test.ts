@@ -41,9 +41,9 @@ const marker: fc.Arbitrary<Marker> = fc.oneof(
 describe("step markers", () => {
   it("decode what they encode", () => {
     fc.assert(
-      fc.property(marker, (m) =>
-        expect(decodeOscBody(body(encodeMarker(m)))).toEqual(m),
-      ),
+      fc.property(marker, (m) => {
+        expect(decodeOscBody(body(encodeMarker(m)))).toEqual(m);
+      }),
     );
   });
 
