@@ -134,7 +134,7 @@ function describeIssues(issues: z.core.$ZodIssue[], root: string): string {
 
 function describe(issue: z.core.$ZodIssue, root: string): string {
   const path = [root, ...issue.path.map(String)].filter(Boolean).join(".");
-  const field = path ? `"${path}"` : "the message";
+  const field = path ? `"${path}"` : "it";
   switch (issue.code) {
     case "invalid_type":
       if (issue.input === undefined) return `${field} is required`;
