@@ -81,7 +81,11 @@ describe("wire requests", () => {
 
   it.each([
     ["not json", undefined, /is not JSON; send \{"id"/],
-    ["[]", undefined, /is not a valid request: it must be an object \(got an array\)/],
+    [
+      "[]",
+      undefined,
+      /is not a valid request: it must be an object \(got an array\)/,
+    ],
     ['{"method":"hello","args":{}}', undefined, /"id" is required/],
     [
       '{"id":"1","method":"hello","args":{}}',
