@@ -3,6 +3,7 @@
 // The version is imported, not read beside this file at run time, so the
 // bundled CLI of packaged apps (out/main/cli.js) knows it too.
 import { version } from "../package.json";
+import { serveCommand } from "./cli/serve";
 
 export interface CliIO {
   out: (text: string) => void;
@@ -19,6 +20,7 @@ export const VERSION = version;
 
 /** Verbs are registered here; later verbs (validate, plan, scan, serve) add themselves. */
 export const commands: Record<string, Command> = {};
+commands.serve = serveCommand;
 
 function help(): string {
   const verbs = Object.entries(commands)
