@@ -117,9 +117,9 @@ in
     fonts.fontconfig.enable = true;
     fonts.packages = [ pkgs.dejavu_fonts ];
 
-    # The volume label (and the ISO's name) becomes
-    # nixos-tabula-<release>-x86_64; installation-cd-minimal's "minimal" is
-    # set at priority 500, so this plain definition wins.
+    # The volume label becomes nixos-tabula-<release>-x86_64 and the image
+    # nixos-tabula-<version>-x86_64-linux.iso; installation-cd-minimal sets
+    # "minimal" at priority 500, so this plain definition wins.
     isoImage.edition = "tabula";
   };
 }
