@@ -136,7 +136,11 @@ export function addImpermanence(flake: string, attr: string): FlakeEdit {
       reason: `the entry "${attr}" has no "modules = [" list`,
     };
   for (let i = hostAt + 1; i < modAt; i++)
-    if (/nixosSystem|nixosConfigurations/.test(lines[i]!) && i !== hostAt + 1)
+    if (
+      /nixosConfigurations/.test(lines[i]!) ||
+      (/nixosSystem/.test(lines[i]!) &&
+        !(i === hostAt + 1 && /=\s*$/.test(lines[hostAt]!)))
+    )
       return {
         ok: false,
         reason: `the first "modules = [" after "${attr}" seems to belong to another system`,

@@ -13,7 +13,8 @@ export type Need =
   | "mkfs"
   | "sgdisk"
   | "cryptsetup"
-  | "bash";
+  | "bash"
+  | "git";
 
 const checks: Record<Need, () => string | null> = {
   nix: () =>
@@ -54,6 +55,7 @@ const checks: Record<Need, () => string | null> = {
       ? null
       : "cryptsetup is not installed (Debian: cryptsetup-bin)",
   bash: () => (onPath("bash") ? null : "bash is not installed"),
+  git: () => (onPath("git") ? null : "git is not installed (Debian: git)"),
 };
 
 export function chromiumPath(): string {
