@@ -2,6 +2,7 @@
 // output sink, so tests call it in-process; bin/tabula.mjs is the launcher.
 import { readFileSync } from "node:fs";
 import { serveCommand } from "./cli/serve";
+import { scanCommand } from "./cli/scan";
 
 export interface CliIO {
   out: (text: string) => void;
@@ -23,6 +24,7 @@ export const VERSION = packageJson.version;
 /** Verbs are registered here; later verbs (validate, plan, scan, serve) add themselves. */
 export const commands: Record<string, Command> = {};
 commands.serve = serveCommand;
+commands.scan = scanCommand;
 
 function help(): string {
   const verbs = Object.entries(commands)
