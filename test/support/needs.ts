@@ -13,7 +13,8 @@ export type Need =
   | "mkfs"
   | "sgdisk"
   | "cryptsetup"
-  | "bash";
+  | "bash"
+  | "build";
 
 const checks: Record<Need, () => string | null> = {
   nix: () =>
@@ -54,6 +55,10 @@ const checks: Record<Need, () => string | null> = {
       ? null
       : "cryptsetup is not installed (Debian: cryptsetup-bin)",
   bash: () => (onPath("bash") ? null : "bash is not installed"),
+  build: () =>
+    existsSync(new URL("../../out/renderer/index.html", import.meta.url))
+      ? null
+      : "the app is not built (run npm run build; npm test builds it first)",
 };
 
 export function chromiumPath(): string {
