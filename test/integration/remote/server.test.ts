@@ -3,6 +3,7 @@
 import {
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -397,11 +398,28 @@ describe("WebSocket API", () => {
     expect(await c.call("saveDesign", { name: "../x", design })).toMatchObject({
       error: { message: expect.stringMatching(/contains "\.\."/) },
     });
+    // validate: a real example design is clean, a broken one names the field.
+    const example = JSON.parse(
+      readFileSync("docs/examples/install.json", "utf8"),
+    ) as unknown;
+    expect(await c.call("validate", { design: example })).toMatchObject({
+      result: { problems: [] },
+    });
+    expect(
+      await c.call("validate", { design: { format: "tabula/1" } }),
+    ).toMatchObject({
+      result: {
+        problems: expect.arrayContaining([
+          expect.objectContaining({ path: "mode", severity: "error" }),
+        ]),
+      },
+    });
     const implemented = new Set([
       "hello",
       "listDesigns",
       "openDesign",
       "saveDesign",
+      "validate",
     ]);
     for (const method of API_METHODS.filter((m) => !implemented.has(m))) {
       const args = {
