@@ -14,7 +14,8 @@ export type Need =
   | "sgdisk"
   | "cryptsetup"
   | "bash"
-  | "git";
+  | "git"
+  | "build";
 
 const checks: Record<Need, () => string | null> = {
   nix: () =>
@@ -56,6 +57,10 @@ const checks: Record<Need, () => string | null> = {
       : "cryptsetup is not installed (Debian: cryptsetup-bin)",
   bash: () => (onPath("bash") ? null : "bash is not installed"),
   git: () => (onPath("git") ? null : "git is not installed (Debian: git)"),
+  build: () =>
+    existsSync(new URL("../../out/renderer/index.html", import.meta.url))
+      ? null
+      : "the app is not built (run npm run build; npm test builds it first)",
 };
 
 export function chromiumPath(): string {
