@@ -1,6 +1,7 @@
 // The `tabula` command line. Each verb is a function of its arguments and an
 // output sink, so tests call it in-process; bin/tabula.mjs is the launcher.
 import { readFileSync } from "node:fs";
+import { serveCommand } from "./cli/serve";
 
 export interface CliIO {
   out: (text: string) => void;
@@ -21,6 +22,7 @@ export const VERSION = packageJson.version;
 
 /** Verbs are registered here; later verbs (validate, plan, scan, serve) add themselves. */
 export const commands: Record<string, Command> = {};
+commands.serve = serveCommand;
 
 function help(): string {
   const verbs = Object.entries(commands)

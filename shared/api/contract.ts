@@ -155,10 +155,15 @@ export type ApiHandlers = {
   [M in ApiMethod]: (args: ApiArgs<M>) => Promise<ApiResult<M>>;
 };
 
-/** Wire messages of the WebSocket transport. */
+/** Wire messages of the WebSocket transport (docs/api.md). */
 export type WireRequest = { id: number; method: string; args: unknown };
+/**
+ * `id` is null only in the error reply to a message whose id could not be
+ * read (not JSON, not an object, no numeric id), as in JSON-RPC.
+ */
 export type WireReply =
-  { id: number; result: unknown } | { id: number; error: { message: string } };
+  | { id: number; result: unknown }
+  | { id: number | null; error: { message: string } };
 export type WireEvent = { event: string; payload: unknown };
 
 // Compile-time check that the lists above name every method and event.
