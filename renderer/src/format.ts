@@ -6,7 +6,10 @@ export { formatBytes };
 /** Disk sizes as vendors print them on the box (decimal), with the binary size beside. */
 export function diskSize(bytes: number): string {
   const gb = bytes / 1e9;
-  const vendor = gb >= 1000 ? `${(gb / 1000).toFixed(gb >= 10_000 ? 0 : 1)} TB` : `${Math.round(gb)} GB`;
+  const vendor =
+    gb >= 1000
+      ? `${(gb / 1000).toFixed(gb >= 10_000 ? 0 : 1)} TB`
+      : `${Math.round(gb)} GB`;
   return `${vendor} (${formatBytes(bytes)})`;
 }
 

@@ -35,7 +35,10 @@ export async function hashPassword(
 }
 
 /** Why a password is not acceptable, or null. Kept short: the user decides. */
-export function passwordProblem(password: string, repeat: string): string | null {
+export function passwordProblem(
+  password: string,
+  repeat: string,
+): string | null {
   if (password.length === 0) return "Type a password.";
   if (password !== repeat) return "The two passwords differ; type them again.";
   if (password.length < 8)

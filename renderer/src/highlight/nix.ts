@@ -161,7 +161,11 @@ export function tokenizeNix(src: string): Token[] {
     } else if ((m = SEARCH_PATH.exec(rest))) {
       push("path", m[0]);
       i += m[0].length;
-    } else if ((m = PATH.exec(rest)) && m[0].includes("/") && !/^\/[*/]/.test(rest)) {
+    } else if (
+      (m = PATH.exec(rest)) &&
+      m[0].includes("/") &&
+      !/^\/[*/]/.test(rest)
+    ) {
       push("path", m[0]);
       i += m[0].length;
     } else if ((m = NUMBER.exec(rest))) {

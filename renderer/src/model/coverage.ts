@@ -5,7 +5,9 @@ import type { Design } from "../../../shared/design/types";
 import { dirPath, filePath, isWithin } from "./entries";
 
 export function homeOf(design: Design, user: string): string {
-  return design.users[user]?.home ?? (user === "root" ? "/root" : `/home/${user}`);
+  return (
+    design.users[user]?.home ?? (user === "root" ? "/root" : `/home/${user}`)
+  );
 }
 
 /** Every persisted path as an absolute path, with whether it is a directory. */
@@ -14,7 +16,8 @@ export function persistedPaths(
 ): { path: string; directory: boolean }[] {
   const out: { path: string; directory: boolean }[] = [];
   const p = design.persistence;
-  for (const e of p.directories) out.push({ path: dirPath(e), directory: true });
+  for (const e of p.directories)
+    out.push({ path: dirPath(e), directory: true });
   for (const e of p.files) out.push({ path: filePath(e), directory: false });
   for (const [user, u] of Object.entries(p.users)) {
     const home = homeOf(design, user);
@@ -38,7 +41,10 @@ export function splitHome(
   design: Design,
   path: string,
 ): { user: string; rel: string } | null {
-  const users = new Set([...Object.keys(design.users), ...Object.keys(design.persistence.users)]);
+  const users = new Set([
+    ...Object.keys(design.users),
+    ...Object.keys(design.persistence.users),
+  ]);
   for (const user of users) {
     const home = homeOf(design, user);
     if (path.startsWith(`${home}/`))

@@ -29,7 +29,11 @@ export function shapeProblem(doc: unknown): string | null {
   if (!isObject(p.users))
     return "persistence.users: expected an object of users (it may be empty).";
   for (const [name, u] of Object.entries(p.users)) {
-    if (!isObject(u) || !Array.isArray(u.directories) || !Array.isArray(u.files))
+    if (
+      !isObject(u) ||
+      !Array.isArray(u.directories) ||
+      !Array.isArray(u.files)
+    )
       return `persistence.users.${name}: expected { "directories": [...], "files": [...] }.`;
   }
   if (!isObject(doc.users))

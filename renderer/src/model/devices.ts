@@ -1,7 +1,11 @@
 // Say which device a path is, in the words a person checks against the
 // hardware: "Samsung SSD 980, 1 TB (931.5 GiB)". Used wherever a step is
 // about to change a disk or partition.
-import type { Disk, MachineFacts, Partition } from "../../../shared/machine/types";
+import type {
+  Disk,
+  MachineFacts,
+  Partition,
+} from "../../../shared/machine/types";
 import { diskSize } from "../format";
 
 export interface DeviceInfo {
@@ -40,5 +44,10 @@ export function describeDevice(
         description: `partition ${partition.path} (${partition.fsType ?? "no filesystem"}, ${diskSize(partition.sizeBytes)}) of ${disk.path}, ${disk.model ?? "unknown model"}`,
       };
   }
-  return { path, disk: null, partition: null, description: "not found on this machine" };
+  return {
+    path,
+    disk: null,
+    partition: null,
+    description: "not found on this machine",
+  };
 }

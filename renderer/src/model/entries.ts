@@ -8,6 +8,9 @@ import type {
   PersistenceDesign,
   UserPersistence,
 } from "../../../shared/design/types";
+import { at } from "../../../shared/design/reader";
+
+export { at };
 
 export type EntryKind = "directory" | "file";
 
@@ -91,14 +94,9 @@ export function entryJsonPath(
   user: string | null,
 ): string {
   const list = kind === "directory" ? "directories" : "files";
-  return user === null
-    ? `persistence.${list}[${index}]`
-    : `persistence.users.${jsonKey(user)}.${list}[${index}]`;
-}
-
-/** An object key in a JSON path: bare when it is an identifier, quoted otherwise. */
-export function jsonKey(key: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
+  const base =
+    user === null ? "persistence" : at(at("persistence", "users"), user);
+  return at(at(base, list), index);
 }
 
 /** Is `path` the same as, or inside, `parent`? (absolute or home-relative paths) */

@@ -51,7 +51,8 @@ export function newDesign(
     };
   } else if (mode === "convert") {
     design.convert = {
-      device: facts?.rootFs?.device ?? "",
+      // The config's own name for the device (fstab, usually by-uuid) is stable across boots.
+      device: facts?.rootFs?.fstabDevice ?? facts?.rootFs?.device ?? "",
       fsType: facts?.rootFs?.fsType ?? "",
       options: [...(facts?.rootFs?.options ?? [])],
       configDir: facts?.nixosConfig?.dir ?? "/etc/nixos",
@@ -105,12 +106,22 @@ export function probedOf(disk: Disk): {
 
 function mountAt(facts: MachineFacts | null, target: string): FsRef | null {
   const m = facts?.mounts.find((x) => x.target === target);
-  return m ? { device: m.source, fsType: m.fsType, options: [...m.options] } : null;
+  return m
+    ? { device: m.source, fsType: m.fsType, options: [...m.options] }
+    : null;
 }
 
 function bootFs(
   facts: MachineFacts | null,
 ): (FsRef & { mountPoint: string }) | null {
+  const b = facts?.bootFs;
+  if (b)
+    return {
+      device: b.fstabDevice ?? b.device,
+      fsType: b.fsType,
+      options: [...b.options],
+      mountPoint: b.mountPoint,
+    };
   for (const target of ["/boot", "/boot/efi", "/efi"]) {
     const m = mountAt(facts, target);
     if (m) return { ...m, mountPoint: target };

@@ -65,9 +65,7 @@ export function runSummary(
       "What you keep is now under persistent/ on the partition; everything else is in old-root/ (nothing was deleted).",
       "Reboot into the stateless system. When everything works, you can delete old-root/, or use Recover to bring back a path you missed.",
     ],
-    bootloader: [
-      "The bootloader now starts the stateless system. Reboot.",
-    ],
+    bootloader: ["The bootloader now starts the stateless system. Reboot."],
     recover: [
       "The chosen paths are in persistent storage and in the persistence configuration.",
       "Reboot to have them mounted from persistent storage.",

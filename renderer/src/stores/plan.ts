@@ -35,7 +35,10 @@ export const usePlanStore = defineStore("plan", () => {
   /** True when the design changed since it was compiled. */
   const stale = computed(() => {
     const d = useDesignStore().design;
-    return reviewedDesign.value !== null && JSON.stringify(d) !== reviewedDesign.value;
+    return (
+      reviewedDesign.value !== null &&
+      JSON.stringify(d) !== reviewedDesign.value
+    );
   });
 
   async function refresh(): Promise<void> {

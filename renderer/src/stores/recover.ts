@@ -38,9 +38,17 @@ export const useRecoverStore = defineStore("recover", () => {
     if (!design || !r) return [];
     const out: Chosen[] = [];
     for (const e of r.add.directories)
-      out.push({ path: dirPath(e), kind: "directory", bytes: sizes.value[dirPath(e)] ?? 0 });
+      out.push({
+        path: dirPath(e),
+        kind: "directory",
+        bytes: sizes.value[dirPath(e)] ?? 0,
+      });
     for (const e of r.add.files)
-      out.push({ path: filePath(e), kind: "file", bytes: sizes.value[filePath(e)] ?? 0 });
+      out.push({
+        path: filePath(e),
+        kind: "file",
+        bytes: sizes.value[filePath(e)] ?? 0,
+      });
     for (const [user, u] of Object.entries(r.add.users)) {
       const home = design.users[user]?.home ?? `/home/${user}`;
       for (const e of u.directories) {
@@ -99,7 +107,10 @@ export const useRecoverStore = defineStore("recover", () => {
     if (!design || !r) return;
     sizes.value[path] = bytes;
     const home = splitHome(design, path);
-    let lists: { directories: RecoverDesign["add"]["directories"]; files: RecoverDesign["add"]["files"] } = r.add;
+    let lists: {
+      directories: RecoverDesign["add"]["directories"];
+      files: RecoverDesign["add"]["files"];
+    } = r.add;
     let rel = path;
     if (home) {
       if (!design.users[home.user]) design.users[home.user] = {};

@@ -3,6 +3,7 @@
 // the terminal view attaches, and offers cancel and the full log.
 import { defineStore } from "pinia";
 import { computed, ref } from "vue";
+import { AckBatcher } from "../../../shared/api/flow-control";
 import type { PhaseName } from "../../../shared/plan/types";
 import type { RunStatus } from "../../../shared/progress/types";
 import { useDesignStore } from "./design";
@@ -24,7 +25,9 @@ export const useRunStore = defineStore("run", () => {
   /** Asked for on the Review screen; the Run screen starts it once its terminal has a size. */
   const requested = ref<{ phase: PhaseName; dryRun: boolean } | null>(null);
 
-  const state = computed(() => status.value?.state ?? (runId.value ? "running" : null));
+  const state = computed(
+    () => status.value?.state ?? (runId.value ? "running" : null),
+  );
   const finished = computed(
     () => state.value !== null && state.value !== "running",
   );
@@ -74,13 +77,10 @@ export const useRunStore = defineStore("run", () => {
 
   // Flow control: the backend pauses the pty when too much output is
   // unacknowledged; acknowledge in chunks as xterm.js draws it.
-  let unacked = 0;
-  const ACK_CHUNK = 5000;
+  let acks = new AckBatcher();
   function ack(chars: number): void {
-    unacked += chars;
-    if (unacked < ACK_CHUNK || terminalId.value === null) return;
-    const n = unacked;
-    unacked = 0;
+    const n = acks.written(chars);
+    if (n === 0 || terminalId.value === null) return;
     void useSessionStore()
       .api()
       .call("terminalAck", { terminalId: terminalId.value, chars: n })
@@ -105,20 +105,23 @@ export const useRunStore = defineStore("run", () => {
     rows: number;
   }): Promise<boolean> {
     const plan = usePlanStore();
-    const design = plan.reviewedDesign ?? JSON.stringify(useDesignStore().design);
+    const design =
+      plan.reviewedDesign ?? JSON.stringify(useDesignStore().design);
     reset();
     starting.value = true;
     phase.value = opts.phase;
     dryRun.value = opts.dryRun;
     subscribe();
     try {
-      const r = await useSessionStore().api().call("runPhase", {
-        design: JSON.parse(design),
-        phase: opts.phase,
-        dryRun: opts.dryRun,
-        cols: opts.cols,
-        rows: opts.rows,
-      });
+      const r = await useSessionStore()
+        .api()
+        .call("runPhase", {
+          design: JSON.parse(design),
+          phase: opts.phase,
+          dryRun: opts.dryRun,
+          cols: opts.cols,
+          rows: opts.rows,
+        });
       runId.value = r.runId;
       terminalId.value = r.terminalId;
       for (const e of early.splice(0))
@@ -150,7 +153,9 @@ export const useRunStore = defineStore("run", () => {
   async function log(): Promise<{ text: string; path: string } | null> {
     if (!runId.value) return null;
     try {
-      return await useSessionStore().api().call("runLog", { runId: runId.value });
+      return await useSessionStore()
+        .api()
+        .call("runLog", { runId: runId.value });
     } catch (e) {
       error.value = `The log could not be read: ${messageOf(e)}`;
       return null;
@@ -194,7 +199,7 @@ export const useRunStore = defineStore("run", () => {
     error.value = null;
     pending = [];
     early.length = 0;
-    unacked = 0;
+    acks = new AckBatcher();
   }
 
   return {

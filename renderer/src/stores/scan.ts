@@ -57,5 +57,14 @@ export const useScanStore = defineStore("scan", () => {
     return store.addEntry(add);
   }
 
-  return { result, scanning, error, lost, lostBytes, scratchBytes, scan, persist };
+  return {
+    result,
+    scanning,
+    error,
+    lost,
+    lostBytes,
+    scratchBytes,
+    scan,
+    persist,
+  };
 });
