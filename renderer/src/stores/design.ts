@@ -33,6 +33,11 @@ export interface AddEntry {
   perms?: DirPerms;
 }
 
+/** A plain copy: reactive proxies cannot cross IPC (structured clone) and must not be shared. */
+export function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
 export const useDesignStore = defineStore("design", () => {
   const design = ref<Design | null>(null);
   /** The name in the workspace it was last opened from or saved to. */
@@ -77,7 +82,7 @@ export const useDesignStore = defineStore("design", () => {
       error.value = `${source} was not opened. ${checked.error}`;
       return false;
     }
-    replace(structuredClone(checked.design), newName);
+    replace(plain(checked.design), newName);
     error.value = null;
     message.value = `Opened ${source}.`;
     return true;
@@ -115,7 +120,7 @@ export const useDesignStore = defineStore("design", () => {
     try {
       const r = await useSessionStore()
         .api()
-        .call("saveDesign", { name: clean, design: design.value });
+        .call("saveDesign", { name: clean, design: plain(design.value) });
       name.value = clean;
       dirty.value = false;
       error.value = null;

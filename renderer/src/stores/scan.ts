@@ -6,7 +6,7 @@ import { computed, ref } from "vue";
 import type { ScanEntry, ScanResult } from "../../../shared/scan/types";
 import type { AddEntry } from "./design";
 import { isKept, splitHome } from "../model/coverage";
-import { useDesignStore } from "./design";
+import { plain, useDesignStore } from "./design";
 import { messageOf, useSessionStore } from "./session";
 
 export const useScanStore = defineStore("scan", () => {
@@ -34,7 +34,7 @@ export const useScanStore = defineStore("scan", () => {
         .api()
         .call("scan", {
           ...(root ? { root } : {}),
-          ...(design ? { design: JSON.parse(JSON.stringify(design)) } : {}),
+          ...(design ? { design: plain(design) } : {}),
         });
     } catch (e) {
       error.value = `The scan failed: ${messageOf(e)}`;

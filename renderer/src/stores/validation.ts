@@ -6,7 +6,7 @@ import { defineStore } from "pinia";
 import { computed, ref, watch } from "vue";
 import type { Problem } from "../../../shared/design/types";
 import { validateDesign } from "../../../shared/design/validate";
-import { useDesignStore } from "./design";
+import { plain, useDesignStore } from "./design";
 import { messageOf } from "./session";
 
 export type Validator = (design: unknown) => Problem[] | Promise<Problem[]>;
@@ -39,7 +39,7 @@ export const useValidationStore = defineStore("validation", () => {
     checking.value = true;
     try {
       // A plain copy: the validator must never see (or keep) reactive proxies.
-      const result = await validator(JSON.parse(JSON.stringify(design)));
+      const result = await validator(plain(design));
       if (mine !== generation) return; // a newer edit has been checked since
       problems.value = result;
       error.value = null;
