@@ -13,7 +13,8 @@ export type Need =
   | "mkfs"
   | "sgdisk"
   | "cryptsetup"
-  | "bash";
+  | "bash"
+  | "openssl";
 
 const checks: Record<Need, () => string | null> = {
   nix: () =>
@@ -54,6 +55,8 @@ const checks: Record<Need, () => string | null> = {
       ? null
       : "cryptsetup is not installed (Debian: cryptsetup-bin)",
   bash: () => (onPath("bash") ? null : "bash is not installed"),
+  openssl: () =>
+    onPath("openssl") ? null : "openssl is not installed (Debian: openssl)",
 };
 
 export function chromiumPath(): string {
