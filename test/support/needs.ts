@@ -15,7 +15,8 @@ export type Need =
   | "cryptsetup"
   | "bash"
   | "git"
-  | "build";
+  | "build"
+  | "openssl";
 
 const checks: Record<Need, () => string | null> = {
   nix: () =>
@@ -61,6 +62,8 @@ const checks: Record<Need, () => string | null> = {
     existsSync(new URL("../../out/renderer/index.html", import.meta.url))
       ? null
       : "the app is not built (run npm run build; npm test builds it first)",
+  openssl: () =>
+    onPath("openssl") ? null : "openssl is not installed (Debian: openssl)",
 };
 
 export function chromiumPath(): string {
