@@ -4,6 +4,7 @@
 // bundled CLI of packaged apps (out/main/cli.js) knows it too.
 import { version } from "../package.json";
 import { serveCommand } from "./cli/serve";
+import { scanCommand } from "./cli/scan";
 
 export interface CliIO {
   out: (text: string) => void;
@@ -21,6 +22,7 @@ export const VERSION = version;
 /** Verbs are registered here; later verbs (validate, plan, scan, serve) add themselves. */
 export const commands: Record<string, Command> = {};
 commands.serve = serveCommand;
+commands.scan = scanCommand;
 
 function help(): string {
   const verbs = Object.entries(commands)
