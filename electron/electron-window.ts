@@ -3,18 +3,7 @@
 // here follows Electron's security checklist (docs/security.md).
 import type { BrowserWindowConstructorOptions } from "electron";
 
-/** Content-Security-Policy for the app's own pages: nothing remote, no eval. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
+export { CONTENT_SECURITY_POLICY } from "./content-security-policy";
 
 export function windowOptions(
   preloadPath: string,

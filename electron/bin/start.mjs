@@ -10,7 +10,14 @@ import { createRequire } from "node:module";
 const root = new URL("../..", import.meta.url).pathname;
 const built = spawnSync(
   "npx",
-  ["electron-vite", "build", "--config", "build/electron.vite.config.ts", "--logLevel", "warn"],
+  [
+    "electron-vite",
+    "build",
+    "--config",
+    "build/electron.vite.config.ts",
+    "--logLevel",
+    "warn",
+  ],
   { cwd: root, stdio: "inherit" },
 );
 if (built.status !== 0) process.exit(built.status ?? 1);
@@ -28,7 +35,9 @@ function electronBinary() {
 
 const electron = electronBinary();
 if (electron) {
-  const child = spawn(electron, [root, ...process.argv.slice(2)], { stdio: "inherit" });
+  const child = spawn(electron, [root, ...process.argv.slice(2)], {
+    stdio: "inherit",
+  });
   child.on("exit", (code) => process.exit(code ?? 0));
 } else {
   process.stdout.write(
@@ -36,7 +45,11 @@ if (electron) {
   );
   const child = spawn(
     process.execPath,
-    [new URL("./tabula.mjs", import.meta.url).pathname, "serve", ...process.argv.slice(2)],
+    [
+      new URL("./tabula.mjs", import.meta.url).pathname,
+      "serve",
+      ...process.argv.slice(2),
+    ],
     { stdio: "inherit" },
   );
   child.on("exit", (code) => process.exit(code ?? 0));

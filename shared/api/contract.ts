@@ -5,6 +5,7 @@
 // Arguments are checked at the boundary (electron/backend/api-schemas.ts): a
 // malformed message gets an error reply, never a crash.
 import type { Problem } from "../design/types";
+import type { GeneratedFile } from "../generated-file";
 import type { MachineFacts } from "../machine/types";
 import type { Plan, PhaseName } from "../plan/types";
 import type { RunStatus } from "../progress/types";
@@ -19,11 +20,7 @@ export interface Hello {
   controlling: boolean;
 }
 
-export interface GeneratedFile {
-  /** Relative to the plan folder, e.g. "nixos/persistence.nix". */
-  path: string;
-  content: string;
-}
+export type { GeneratedFile } from "../generated-file";
 
 export interface PlanPreview {
   problems: Problem[];
@@ -155,10 +152,15 @@ export type ApiHandlers = {
   [M in ApiMethod]: (args: ApiArgs<M>) => Promise<ApiResult<M>>;
 };
 
-/** Wire messages of the WebSocket transport. */
+/** Wire messages of the WebSocket transport (docs/api.md). */
 export type WireRequest = { id: number; method: string; args: unknown };
+/**
+ * `id` is null only in the error reply to a message whose id could not be
+ * read (not JSON, not an object, no numeric id), as in JSON-RPC.
+ */
 export type WireReply =
-  { id: number; result: unknown } | { id: number; error: { message: string } };
+  | { id: number; result: unknown }
+  | { id: number | null; error: { message: string } };
 export type WireEvent = { event: string; payload: unknown };
 
 // Compile-time check that the lists above name every method and event.

@@ -50,6 +50,24 @@ export interface FoundInstall {
   hasOldRoot: boolean;
   /** Already converted: the partition holds persistent/ and store/ at its top. */
   converted: boolean;
+  /** Where in the filesystem these marks are, when not at its top: a btrfs subvolume such as "/@". */
+  subvolume?: string | null;
+}
+
+/** A mounted filesystem as a convert or recover design needs it. */
+export interface FsFacts {
+  /** The kernel's name of the device, e.g. "/dev/nvme0n1p2" ("tmpfs" for a tmpfs). */
+  device: string;
+  fsType: string;
+  /** Mount options as the kernel reports them (btrfs: subvol= tells the subvolume). */
+  options: string[];
+  uuid?: string | null;
+  /**
+   * The same filesystem as /etc/fstab names it: NixOS writes fstab from
+   * `fileSystems`, so this is the user's config's own device name (usually
+   * "/dev/disk/by-uuid/..."), the stable name a design should use.
+   */
+  fstabDevice?: string | null;
 }
 
 export interface MachineFacts {
@@ -61,7 +79,9 @@ export interface MachineFacts {
   disks: Disk[];
   mounts: Mount[];
   /** The running root filesystem (to fill a convert design). */
-  rootFs: { device: string; fsType: string; options: string[] } | null;
+  rootFs: FsFacts | null;
+  /** The filesystem at /boot (or /boot/efi, /efi) of the running system, if separate. */
+  bootFs?: (FsFacts & { mountPoint: string }) | null;
   /** The running NixOS configuration, when there is one. */
   nixosConfig: {
     dir: string;
@@ -73,4 +93,6 @@ export interface MachineFacts {
   installs: FoundInstall[];
   /** Tools found on PATH that steps need (nixos-install, sgdisk, ...). */
   tools: Record<string, boolean>;
+  /** What the probe could not learn, one sentence each (a tool missing, a device unreadable). */
+  warnings?: string[];
 }

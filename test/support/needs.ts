@@ -14,7 +14,10 @@ export type Need =
   | "sgdisk"
   | "cryptsetup"
   | "bash"
-  | "cc";
+  | "cc"
+  | "git"
+  | "build"
+  | "openssl";
 
 const checks: Record<Need, () => string | null> = {
   nix: () =>
@@ -59,6 +62,13 @@ const checks: Record<Need, () => string | null> = {
     onPath("cc")
       ? null
       : "cc is not installed (Debian: gcc or build-essential)",
+  git: () => (onPath("git") ? null : "git is not installed (Debian: git)"),
+  build: () =>
+    existsSync(new URL("../../out/renderer/index.html", import.meta.url))
+      ? null
+      : "the app is not built (run npm run build; npm test builds it first)",
+  openssl: () =>
+    onPath("openssl") ? null : "openssl is not installed (Debian: openssl)",
 };
 
 export function chromiumPath(): string {

@@ -1,0 +1,258 @@
+// The machine probe: what Tabula knows about the real machine it runs on.
+// It runs lsblk, blkid and findmnt (read-only), reads a few system files, and
+// (on the LiveCD only, unless asked) looks inside unmounted filesystems
+// through a private read-only mount. Parsing lives in the pure probe-*.ts
+// modules beside this one; this file gathers and combines.
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { totalmem } from "node:os";
+import type { FsFacts, MachineFacts, Mount } from "../../shared/machine/types";
+import { mergeBlkid, parseBlkidExport } from "./probe-blkid";
+import { findBootMedium } from "./probe-boot-medium";
+import { buildDisks } from "./probe-disks";
+import { mountAt, parseFindmnt, type MountEntry } from "./probe-findmnt";
+import { findInstalls } from "./probe-installs";
+import { parseLsblk, walkDevices, type BlockDevice } from "./probe-lsblk";
+import { detectNixosConfig, readHostname } from "./probe-nixos-config";
+import { classifyOs, parseOsRelease } from "./probe-os";
+import {
+  parseFstab,
+  parseKernelCmdline,
+  parseProcSwaps,
+  type FstabEntry,
+} from "./probe-proc";
+import { describeFailure, runTool } from "./probe-run";
+import { findTools } from "./probe-tools";
+
+/** The system files the probe reads; tests point some of them elsewhere. */
+export interface ProbeFiles {
+  osRelease: string;
+  cmdline: string;
+  swaps: string;
+  fstab: string;
+  /** Exists on UEFI machines. */
+  efiDir: string;
+  nixosConfigDir: string;
+  hostname: string;
+}
+
+export const SYSTEM_FILES: ProbeFiles = {
+  osRelease: "/etc/os-release",
+  cmdline: "/proc/cmdline",
+  swaps: "/proc/swaps",
+  fstab: "/etc/fstab",
+  efiDir: "/sys/firmware/efi",
+  nixosConfigDir: "/etc/nixos",
+  hostname: "/etc/hostname",
+};
+
+export interface ProbeOptions {
+  /** Only these whole disks (e.g. ["/dev/loop3"]; [] for none); default every disk. */
+  disks?: string[];
+  /**
+   * Look inside unmounted filesystems for installs (a private read-only
+   * mount). Default: on the NixOS LiveCD when running as root.
+   */
+  inspectUnmounted?: boolean;
+  /** Where NixOS ISOs mount their boot medium. */
+  isoMountPoint?: string;
+  files?: Partial<ProbeFiles>;
+  /** PATH to look for tools on (default the process's). */
+  path?: string;
+}
+
+/** `disks: []` asks about no disk at all (lsblk without arguments lists every one). */
+const NO_DISKS = {
+  ok: true,
+  code: 0,
+  stdout: '{"blockdevices": []}',
+  stderr: "",
+  failure: null,
+};
+
+const FINDMNT_ARGS = [
+  "-J",
+  "-l",
+  "-o",
+  "TARGET,SOURCE,FSTYPE,OPTIONS,FSROOT,MAJ:MIN",
+  "--nofsroot",
+];
+
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+export async function probeMachine(
+  options: ProbeOptions = {},
+): Promise<MachineFacts> {
+  const files = { ...SYSTEM_FILES, ...options.files };
+  const isoMountPoint = options.isoMountPoint ?? "/iso";
+  const warnings: string[] = [];
+
+  const [
+    lsblkOut,
+    findmntOut,
+    osReleaseText,
+    cmdlineText,
+    swapsText,
+    fstabText,
+  ] = await Promise.all([
+    options.disks?.length === 0
+      ? Promise.resolve(NO_DISKS)
+      : runTool("lsblk", ["-J", "-b", "-O", ...(options.disks ?? [])]),
+    runTool("findmnt", FINDMNT_ARGS),
+    readText(files.osRelease),
+    readText(files.cmdline),
+    readText(files.swaps),
+    readText(files.fstab),
+  ]);
+
+  let devices: BlockDevice[] = [];
+  if (lsblkOut.ok) {
+    try {
+      devices = parseLsblk(lsblkOut.stdout);
+    } catch (error) {
+      warnings.push(`Disks are unknown: ${(error as Error).message}.`);
+    }
+  } else {
+    warnings.push(`Disks are unknown: ${describeFailure("lsblk", lsblkOut)}.`);
+  }
+
+  let mountEntries: MountEntry[] = [];
+  if (findmntOut.ok) {
+    try {
+      mountEntries = parseFindmnt(findmntOut.stdout);
+    } catch (error) {
+      warnings.push(`Mounts are unknown: ${(error as Error).message}.`);
+    }
+  } else {
+    warnings.push(
+      `Mounts are unknown: ${describeFailure("findmnt", findmntOut)}.`,
+    );
+  }
+
+  const paths = [...new Set([...walkDevices(devices)].map((d) => d.path))];
+  if (paths.length > 0) {
+    // -c /dev/null: read the superblocks now, not a cache that may be stale.
+    // Exit status 2 only means some device holds nothing blkid knows.
+    const blkid = await runTool(
+      "blkid",
+      ["-c", "/dev/null", "-o", "export", ...paths],
+      { okCodes: [0, 2] },
+    );
+    if (blkid.ok) mergeBlkid(devices, parseBlkidExport(blkid.stdout));
+    else
+      warnings.push(
+        `Filesystem types and labels may be missing: ${describeFailure("blkid", blkid)}.`,
+      );
+  }
+
+  const os = classifyOs(
+    parseOsRelease(osReleaseText ?? ""),
+    mountEntries,
+    isoMountPoint,
+  );
+  if (osReleaseText === null) {
+    warnings.push(
+      `${files.osRelease} could not be read: the system is unknown.`,
+    );
+  }
+  const cmdline = cmdlineText === null ? null : parseKernelCmdline(cmdlineText);
+  const bootMedium = findBootMedium({
+    osKind: os.kind,
+    devices,
+    mounts: mountEntries,
+    cmdline,
+    isoMountPoint,
+  });
+  if (os.kind === "nixos-livecd" && bootMedium === null) {
+    warnings.push(
+      `Tabula could not tell which device the LiveCD started from (nothing is mounted at ${isoMountPoint} and the kernel's root= names no device here): make sure the disk you choose is not the LiveCD's.`,
+    );
+  }
+  const bootDisks = new Set(bootMedium?.disks ?? []);
+  const disks = buildDisks(devices, {
+    swaps: parseProcSwaps(swapsText ?? ""),
+    bootMedium: bootDisks,
+  });
+
+  const fstab = parseFstab(fstabText ?? "");
+  const rootEntry = mountAt(mountEntries, "/");
+  const rootFs = rootEntry ? fsFacts(rootEntry, devices, fstab) : null;
+  const bootEntry =
+    ["/boot", "/boot/efi", "/efi"]
+      .map((target) => mountAt(mountEntries, target))
+      .find((m): m is MountEntry => m !== null) ?? null;
+  const bootFs = bootEntry
+    ? { ...fsFacts(bootEntry, devices, fstab), mountPoint: bootEntry.target }
+    : null;
+
+  const hostname = await readHostname(files.hostname);
+  const nixosConfig =
+    os.kind === "nixos"
+      ? await detectNixosConfig(files.nixosConfigDir, hostname)
+      : null;
+
+  const isRoot = process.getuid?.() === 0;
+  const { installs, warnings: installWarnings } = await findInstalls(devices, {
+    inspectUnmounted:
+      options.inspectUnmounted ?? (os.kind === "nixos-livecd" && isRoot),
+    skipDisks: bootDisks,
+  });
+  warnings.push(...installWarnings);
+  if (!isRoot) {
+    warnings.push(
+      "Tabula is not running as root: filesystem types and labels of unmounted partitions may be missing.",
+    );
+  }
+
+  return {
+    machine: "real",
+    os,
+    firmware: existsSync(files.efiDir) ? "uefi" : "bios",
+    memoryBytes: totalmem(),
+    disks,
+    mounts: mountEntries.map(toMount),
+    rootFs,
+    bootFs,
+    nixosConfig,
+    rootIsTmpfs: rootEntry?.fsType === "tmpfs",
+    installs,
+    tools: findTools(undefined, options.path),
+    warnings,
+  };
+}
+
+function toMount(entry: MountEntry): Mount {
+  return {
+    target: entry.target,
+    source: entry.source,
+    fsType: entry.fsType,
+    options: entry.options,
+  };
+}
+
+function fsFacts(
+  entry: MountEntry,
+  devices: BlockDevice[],
+  fstab: FstabEntry[],
+): FsFacts {
+  const device = [...walkDevices(devices)].find(
+    (d) =>
+      d.path === entry.source ||
+      `/dev/${d.kname}` === entry.source ||
+      d.mountPoints.includes(entry.target),
+  );
+  const configured = [...fstab].reverse().find((f) => f.file === entry.target);
+  return {
+    device: entry.source,
+    fsType: entry.fsType,
+    options: entry.options,
+    uuid: device?.uuid ?? null,
+    fstabDevice: configured?.spec ?? null,
+  };
+}

@@ -1,0 +1,151 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openWorkspace } from "../../../../electron/backend/files";
+import {
+  createBackend,
+  defaultMachineMode,
+  type Backend,
+} from "../../../../electron/backend/services";
+import { createDispatch } from "../../../../electron/backend/api-dispatch";
+import { takeBackendOptions } from "../../../../electron/cli/backend-options";
+
+let dir: string;
+let backend: Backend;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), "api-services-"));
+  backend = createBackend({
+    version: "1.2.3",
+    machine: "sandbox",
+    files: await openWorkspace(dir),
+  });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("backend composition", () => {
+  it("answers hello with the transport and control of the asking client", async () => {
+    let controlling = true;
+    const handlers = backend.handlersFor({
+      transport: "websocket",
+      controlling: () => controlling,
+    });
+    expect(await handlers.hello({})).toEqual({
+      version: "1.2.3",
+      machine: "sandbox",
+      transport: "websocket",
+      controlling: true,
+    });
+    controlling = false;
+    expect((await handlers.hello({})).controlling).toBe(false);
+  });
+
+  it("serves designs from the workspace", async () => {
+    const dispatch = createDispatch(
+      backend.handlersFor({ transport: "electron", controlling: () => true }),
+    );
+    expect(
+      await dispatch("saveDesign", {
+        name: "a",
+        design: { format: "tabula/1" },
+      }),
+    ).toEqual({ result: { path: path.join(dir, "a.json") } });
+    expect(await dispatch("listDesigns", {})).toEqual({
+      result: { workspace: dir, designs: ["a.json"] },
+    });
+    expect(await dispatch("openDesign", { name: "a" })).toEqual({
+      result: { design: { format: "tabula/1" } },
+    });
+  });
+
+  it("says a method is not available yet rather than faking it", async () => {
+    const dispatch = createDispatch(
+      backend.handlersFor({ transport: "electron", controlling: () => true }),
+    );
+    // The sandbox's pretend machine has not landed: no pretend facts.
+    expect(await dispatch("probe", {})).toEqual({
+      error: {
+        message:
+          '"probe" is not available yet: the sandbox machine is not part of this build of Tabula.',
+      },
+    });
+  });
+
+  it("probes the real machine in real mode", async () => {
+    const real = createBackend({
+      version: "1",
+      machine: "real",
+      files: await openWorkspace(dir),
+    });
+    const reply = await createDispatch(
+      real.handlersFor({ transport: "electron", controlling: () => true }),
+    )("probe", {});
+    expect(reply).toMatchObject({
+      result: { machine: "real", memoryBytes: expect.any(Number) },
+    });
+  });
+
+  it("validates designs with the shared validator", async () => {
+    const handlers = backend.handlersFor({
+      transport: "electron",
+      controlling: () => true,
+    });
+    const example = JSON.parse(
+      readFileSync("docs/examples/convert.json", "utf8"),
+    ) as unknown;
+    expect(await handlers.validate({ design: example })).toEqual({
+      problems: [],
+    });
+    const { problems } = await handlers.validate({
+      design: { ...(example as object), hostname: "" },
+    });
+    expect(problems).toContainEqual(
+      expect.objectContaining({ path: "hostname", severity: "error" }),
+    );
+  });
+
+  it("forwards events to subscribers until they leave", () => {
+    const seen: unknown[] = [];
+    const off = backend.events.subscribe((event, payload) =>
+      seen.push([event, payload]),
+    );
+    backend.events.emit("terminal.data", { terminalId: "t", data: "a" });
+    off();
+    backend.events.emit("terminal.data", { terminalId: "t", data: "b" });
+    expect(seen).toEqual([["terminal.data", { terminalId: "t", data: "a" }]]);
+  });
+});
+
+describe("machine mode", () => {
+  it("is real on NixOS and sandbox elsewhere", () => {
+    expect(
+      defaultMachineMode(() => 'NAME=NixOS\nID=nixos\nVERSION_ID="25.05"\n'),
+    ).toBe("real");
+    expect(defaultMachineMode(() => 'ID="nixos"\n')).toBe("real");
+    expect(defaultMachineMode(() => "ID=debian\nID_LIKE=nixos\n")).toBe(
+      "sandbox",
+    );
+    expect(
+      defaultMachineMode(() => {
+        throw new Error("ENOENT");
+      }),
+    ).toBe("sandbox");
+  });
+
+  it("takes --sandbox, --real and --workspace, refusing contradictions", () => {
+    expect(
+      takeBackendOptions(["--real", "--port", "1", "--workspace", "/w"]),
+    ).toEqual({
+      choice: { machine: "real", workspace: "/w" },
+      rest: ["--port", "1"],
+    });
+    expect(takeBackendOptions(["--workspace=/x"]).choice.workspace).toBe("/x");
+    expect(() => takeBackendOptions(["--sandbox", "--real"])).toThrow(
+      /contradict each other/,
+    );
+    expect(() => takeBackendOptions(["--workspace"])).toThrow(
+      /--workspace needs a folder/,
+    );
+  });
+});
