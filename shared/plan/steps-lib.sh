@@ -350,9 +350,14 @@ tabula_run_step() {
   printf '\n==> [%d/%d] %s\n' "$TABULA_STEP_INDEX" "$TABULA_STEP_COUNT" "$TABULA_STEP_TITLE"
   if [[ -n $TABULA_STEP_EXPLAIN ]]; then printf '    %s\n' "$TABULA_STEP_EXPLAIN"; fi
   tabula_journal "$TABULA_STEP_ID" started
+  local cmd
   if [[ -n $TABULA_STEP_GUARD ]]; then
     local reason
     if reason=$(eval "$TABULA_STEP_GUARD" 2>/dev/null); then
+      if ((TABULA_DRY_RUN)); then
+        # Every command is printed, also those of a step the real run would skip.
+        for cmd in "${TABULA_STEP_COMMANDS[@]}"; do printf '    $ %s\n' "$cmd"; done
+      fi
       printf '    Skipped: %s.\n' "${reason:-$TABULA_STEP_DONE}"
       tabula_journal "$TABULA_STEP_ID" skipped "${reason:-$TABULA_STEP_DONE}"
       tabula_emit "$TABULA_MARK_STEP_SKIPPED"
@@ -376,7 +381,6 @@ tabula_run_step() {
       exit "$TABULA_EXIT_MISSING_TOOL"
     fi
   fi
-  local cmd
   if ((TABULA_STEP_DESTRUCTIVE)) && ((!TABULA_DRY_RUN)) && ((!TABULA_YES)); then
     printf '    This step changes %s. It will run:\n' "$TABULA_STEP_CONFIRM"
     for cmd in "${TABULA_STEP_COMMANDS[@]}"; do printf '      %s\n' "$cmd"; done
@@ -458,7 +462,7 @@ tabula_is_mounted() {
   else
     [[ $fstype == "$what" ]] || return 1
   fi
-  printf '%s is mounted (%s)' "$(tabula_q "$mountpoint")" "$source"
+  printf '%s is mounted (%s, %s)' "$(tabula_q "$mountpoint")" "$source" "$fstype"
 }
 
 tabula_not_mounted() {
@@ -877,7 +881,7 @@ tabula_check_install_disk() {
     tabula_refuse "$device is a partition; Tabula installs on a whole disk. Set disk.device to the disk (lsblk shows it above the partition)."
     return 0
   fi
-  if [[ $(blockdev --getro -- "$disk") != 0 ]]; then
+  if [[ $(blockdev --getro "$disk") != 0 ]]; then
     tabula_refuse "$device is read-only."
     return 0
   fi
@@ -888,7 +892,7 @@ tabula_check_install_disk() {
       return 0
     fi
   done
-  size=$(blockdev --getsize64 -- "$disk")
+  size=$(blockdev --getsize64 "$disk")
   if ((size < min)); then
     tabula_refuse "$device holds $((size / 1048576)) MiB, but this design needs at least $((min / 1048576)) MiB (the partitions it sizes plus $((4 * 1024)) MiB for /nix). Choose a bigger disk or smaller sizes."
     return 0
@@ -925,9 +929,9 @@ tabula_check_install_disk() {
 tabula_disk_is_partitioned() {
   local device=$1 guid=$2 part name have
   shift 2
-  have=$(sgdisk -p -- "$device" 2>/dev/null | sed -n 's/^Disk identifier (GUID): //p')
+  have=$(sgdisk -p "$device" 2>/dev/null | sed -n 's/^Disk identifier (GUID): //p')
   [[ ${have^^} == "${guid^^}" ]] || return 1
-  partx -u -- "$device" >/dev/null 2>&1 || true
+  partx -u "$device" >/dev/null 2>&1 || true
   while (($#)); do
     part=$1 name=$2
     shift 2
@@ -942,7 +946,7 @@ tabula_wait_partitions() {
   local device=$1 part tries
   shift
   if ((TABULA_DRY_RUN)); then return 0; fi
-  partx -u -- "$device" >/dev/null 2>&1 || true
+  partx -u "$device" >/dev/null 2>&1 || true
   if command -v udevadm >/dev/null 2>&1; then udevadm settle >/dev/null 2>&1 || true; fi
   for part in "$@"; do
     tries=0
