@@ -27,6 +27,7 @@ TABULA_YES=0
 TABULA_DRY_RUN=0
 TABULA_FORCE=0
 TABULA_TARGET_GIVEN=0
+TABULA_MOUNTPOINT=''
 TARGET=''
 PLAN_DIR=''
 TABULA_PHASE=''
@@ -167,17 +168,19 @@ tabula_sync() {
 
 tabula_usage() {
   cat <<EOF
-Usage: bash steps.sh PHASE [--yes] [--dry-run] [--target DIR] [--force]
+Usage: bash steps.sh PHASE [--yes] [--dry-run] [--target DIR] [--force] [--mountpoint DIR]
 
 Runs one phase of Tabula plan $TABULA_PLAN_ID (host "$TABULA_HOSTNAME").
 Phases in this plan: ${TABULA_PHASES[*]}
 
   --yes         do not ask before destructive steps (you confirm by passing it)
   --dry-run     print every command and change nothing
-  --target DIR  the folder the phase works on (its meaning depends on the phase;
-                see docs/step-script.md). Default: the phase's own (/mnt)
+  --target DIR  it is already mounted at DIR (or DIR is a plain folder): mount and
+                unmount nothing; migrate then only moves files and leaves phase
+                bootloader to you. For install, the same as --mountpoint.
   --force       go on without a matching .tabula/migration.json (migrate) or
                 without UEFI firmware (install), with a warning
+  --mountpoint DIR  where the phase mounts what it mounts, instead of /mnt
 Run it again after any stop, crash or power loss: finished steps are skipped.
 EOF
 }
@@ -203,6 +206,14 @@ tabula_main() {
       --target=*)
         TARGET=${arg#--target=}
         TABULA_TARGET_GIVEN=1
+        ;;
+      --mountpoint)
+        if (($# < 2)) || [[ -z $2 ]]; then
+          printf 'Refused: --mountpoint needs a folder, e.g. --mountpoint /mnt.\n' >&2
+          exit "$TABULA_EXIT_REFUSED"
+        fi
+        TABULA_MOUNTPOINT=$2
+        shift
         ;;
       -h | --help)
         tabula_usage
@@ -255,7 +266,17 @@ tabula_phase_begin() {
     printf 'Refused: phase %s takes no --target: it works on the running system.\n' "$TABULA_PHASE" >&2
     exit "$TABULA_EXIT_REFUSED"
   fi
-  if ((!TABULA_TARGET_GIVEN)); then TARGET=$TABULA_TARGET_DEFAULT; fi
+  if [[ -n $TABULA_MOUNTPOINT ]]; then
+    if [[ -z $TABULA_TARGET_DEFAULT ]]; then
+      printf 'Refused: phase %s mounts nothing, so it takes no --mountpoint.\n' "$TABULA_PHASE" >&2
+      exit "$TABULA_EXIT_REFUSED"
+    fi
+    if ((TABULA_TARGET_GIVEN)); then
+      printf 'Refused: give --target (already mounted there) or --mountpoint (mount there), not both.\n' >&2
+      exit "$TABULA_EXIT_REFUSED"
+    fi
+  fi
+  if ((!TABULA_TARGET_GIVEN)); then TARGET=${TABULA_MOUNTPOINT:-$TABULA_TARGET_DEFAULT}; fi
   if [[ -n $TARGET ]]; then
     if [[ $TARGET != /* ]]; then TARGET=$PWD/$TARGET; fi
     # Normalize without following the last component's symlink away.
@@ -470,9 +491,11 @@ tabula_not_mounted() {
   printf '%s is not mounted' "$(tabula_q "$1")"
 }
 
+# Guard: was --target given (it is already mounted there; Tabula mounts
+# nothing)? WHY, when given, replaces that explanation.
 tabula_target_given() {
   ((TABULA_TARGET_GIVEN)) || return 1
-  printf -- '--target was given: the caller owns the mounts and runs phase bootloader itself'
+  printf -- '--target was given: %s' "${1:-it is already mounted there, so Tabula mounts and unmounts nothing}"
 }
 
 # Refuses to mount at MOUNTPOINT when something else is mounted there already.

@@ -158,6 +158,11 @@ describeWith(["bash"], "steps.sh", () => {
     [["migrate", "--target="], /--target is empty/],
     [["migrate", "bootloader"], /one phase at a time/],
     [["prepare", "--target", "/mnt"], /phase prepare takes no --target/],
+    [["prepare", "--mountpoint", "/mnt"], /phase prepare mounts nothing/],
+    [
+      ["migrate", "--target", "/a", "--mountpoint", "/b"],
+      /give --target .* or --mountpoint .*, not both/,
+    ],
   ])("refuses %j with status 2", (args, message) => {
     const { script } = written(convertDesign(), "usage");
     const r = run(script, args as string[]);
@@ -170,7 +175,7 @@ describeWith(["bash"], "steps.sh", () => {
     const r = run(script, ["--help"]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(
-      "Usage: bash steps.sh PHASE [--yes] [--dry-run] [--target DIR] [--force]",
+      "Usage: bash steps.sh PHASE [--yes] [--dry-run] [--target DIR] [--force] [--mountpoint DIR]",
     );
     expect(r.stdout).toContain(plan.planId);
   });
