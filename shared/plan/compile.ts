@@ -80,6 +80,13 @@ export function planProblems(design: Design): Problem[] {
     out.push(error("disk", "install mode needs the disk to install on."));
   if (design.mode === "convert") {
     const storeTop = segments(storageOnPartition(storage) ?? "")[0];
+    if (storeTop === QUARANTINE || storeTop === TABULA_DIR)
+      out.push(
+        error(
+          "persistence.storage",
+          `"${storage}" uses /nix/${storeTop}, which the conversion keeps for itself: choose another folder, e.g. "/nix/persistent".`,
+        ),
+      );
     const reserved = [QUARANTINE, TABULA_DIR, ...(storeTop ? [storeTop] : [])];
     for (const p of persistedPaths(design.persistence, design.users)) {
       const top = segments(p.path)[0];

@@ -339,6 +339,17 @@ describe("what the plan refuses", () => {
     );
   });
 
+  it("a storage folder the conversion keeps for itself", () => {
+    const d = convertDesign();
+    const bad = {
+      ...d,
+      persistence: { ...d.persistence, storage: "/nix/old-root" },
+    };
+    expect(planProblems(bad).map((p) => p.path)).toContain(
+      "persistence.storage",
+    );
+  });
+
   it("a config folder no flake reference can carry", () => {
     const d = convertDesign();
     const bad = {
