@@ -87,6 +87,7 @@ const server: Preset = {
       "directory",
       "crash dumps, to debug a crash after the reboot it caused",
       IMPERMANENCE_README,
+      { service: "systemd-coredump.socket" },
     ),
     sys(
       "/var/lib/systemd/timers",
@@ -366,6 +367,33 @@ export const SERVICE_STATE: readonly CatalogPath[] = [
     "directory",
     "system-wide Flatpak applications",
     "flatpak(1), system installation",
+  ),
+  sys(
+    "/var/lib/redis",
+    "directory",
+    "Redis data (its RDB and AOF files)",
+    "NixOS services.redis, /var/lib/redis",
+    { service: "redis.service" },
+  ),
+  sys(
+    "/var/lib/syncthing",
+    "directory",
+    "Syncthing's device identity and folder index: a new device would appear at every boot",
+    "NixOS services.syncthing.dataDir default",
+    { service: "syncthing.service" },
+  ),
+  sys(
+    "/var/lib/upower",
+    "directory",
+    "battery history and statistics",
+    "upowerd(8), /var/lib/upower",
+    { service: "upower.service" },
+  ),
+  sys(
+    "/etc/adjtime",
+    "file",
+    "the hardware clock's drift and whether it keeps UTC or local time",
+    "adjtime_config(5)",
   ),
   sys(
     "/var/lib/fwupd",
