@@ -134,6 +134,8 @@ describeWith(["bash"], "runner (real bash in node-pty, marker scripts)", () => {
     const w = start(plan(["partition", "format", "mount"]), path, {
       dryRun: true,
       yes: true,
+      target: "/mnt/my target",
+      force: true,
     });
     const final = await w.run.finished;
     expect(final).toMatchObject({
@@ -150,7 +152,9 @@ describeWith(["bash"], "runner (real bash in node-pty, marker scripts)", () => {
       mount: "pending",
     });
     expect(final.steps[0]!.title).toBe("Title of partition");
-    expect(w.text()).toContain("args: install --dry-run --yes\r\n");
+    expect(w.text()).toContain(
+      "args: install --dry-run --yes --target /mnt/my target --force\r\n",
+    );
     expect(w.text()).toContain("+ sgdisk --zap-all /dev/vdb\r\n");
     expect(w.text()).not.toContain("\u001b]");
     // the last event is the final status; a running step was seen on the way
@@ -186,7 +190,8 @@ describeWith(["bash"], "runner (real bash in node-pty, marker scripts)", () => {
       { kind: "step-end", step: "a", result: "done" },
       { kind: "step-start", step: "b" },
       "echo 'error: mkfs.btrfs: /dev/vdb2 is mounted' >&2",
-      { kind: "progress", state: 2, percent: 50 },
+      { kind: "progress", state: 1, percent: 50 },
+      { kind: "progress", state: 2, percent: 100 }, // the bar painted red
       { kind: "step-end", step: "b", result: "failed" },
       { kind: "phase-end", phase: "install", result: "failed" },
       "exit 3",
