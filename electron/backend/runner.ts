@@ -23,6 +23,7 @@ import {
   openSync,
   closeSync,
   readSync,
+  rmSync,
   statSync,
   type WriteStream,
 } from "node:fs";
@@ -149,28 +150,35 @@ export class Run {
     if (options.yes) args.push("--yes");
     if (options.target !== undefined) args.push("--target", options.target);
     if (options.force) args.push("--force");
-    this.terminal = terminals.spawn({
-      file: "bash",
-      args,
-      cols: options.cols,
-      rows: options.rows,
-      cwd: options.cwd ?? resolve(script, ".."),
-      env: options.env,
-      flowControl: options.flowControl,
-      transform: {
-        write: (raw) => {
-          this.log.write(raw);
-          const { text, events } = filter.push(raw);
-          this.apply(events);
-          return text;
+    try {
+      this.terminal = terminals.spawn({
+        file: "bash",
+        args,
+        cols: options.cols,
+        rows: options.rows,
+        cwd: options.cwd ?? resolve(script, ".."),
+        env: options.env,
+        flowControl: options.flowControl,
+        transform: {
+          write: (raw) => {
+            this.log.write(raw);
+            const { text, events } = filter.push(raw);
+            this.apply(events);
+            return text;
+          },
+          end: () => {
+            const { text, events } = filter.flush();
+            this.apply(events);
+            return text;
+          },
         },
-        end: () => {
-          const { text, events } = filter.flush();
-          this.apply(events);
-          return text;
-        },
-      },
-    });
+      });
+    } catch (err) {
+      // A size out of range, or no bash: no run, and no empty log left open.
+      this.log.destroy();
+      rmSync(this.logPath, { force: true });
+      throw err;
+    }
     this.finished = this.terminal.exited.then((exit) => this.end(exit));
   }
 

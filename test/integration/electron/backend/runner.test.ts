@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   chmodSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
@@ -295,6 +296,18 @@ describeWith(["bash"], "runner (real bash in node-pty, marker scripts)", () => {
     ).toThrow(
       `the step script ${join(work, "nope.sh")} does not exist: write the plan's files first`,
     );
+    mkdirSync(logDir, { recursive: true });
+    const logsBefore = readdirSync(logDir).length;
+    expect(() =>
+      runner.start({
+        plan: plan(["a"]),
+        phase: "install",
+        script: script([]),
+        cols: 0,
+        rows: 24,
+      }),
+    ).toThrow("cols must be a whole number from 1 to 1000 (got 0)");
+    expect(readdirSync(logDir)).toHaveLength(logsBefore); // no empty log left
     expect(() => runner.status("nope")).toThrow(
       'run "nope" does not exist: start a phase first',
     );
