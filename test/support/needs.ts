@@ -13,7 +13,10 @@ export type Need =
   | "mkfs"
   | "sgdisk"
   | "cryptsetup"
-  | "bash";
+  | "bash"
+  | "git"
+  | "build"
+  | "openssl";
 
 const checks: Record<Need, () => string | null> = {
   nix: () =>
@@ -54,6 +57,13 @@ const checks: Record<Need, () => string | null> = {
       ? null
       : "cryptsetup is not installed (Debian: cryptsetup-bin)",
   bash: () => (onPath("bash") ? null : "bash is not installed"),
+  git: () => (onPath("git") ? null : "git is not installed (Debian: git)"),
+  build: () =>
+    existsSync(new URL("../../out/renderer/index.html", import.meta.url))
+      ? null
+      : "the app is not built (run npm run build; npm test builds it first)",
+  openssl: () =>
+    onPath("openssl") ? null : "openssl is not installed (Debian: openssl)",
 };
 
 export function chromiumPath(): string {
