@@ -11,7 +11,13 @@ export default defineConfig({
   main: {
     build: {
       outDir: resolve(root, "out/main"),
-      rollupOptions: { input: { index: resolve(root, "electron/main.ts") } },
+      rollupOptions: {
+        input: {
+          index: resolve(root, "electron/main.ts"),
+          // The CLI, bundled for packaged apps that have no tsx (docs/packaging.md).
+          cli: resolve(root, "electron/cli-main.ts"),
+        },
+      },
     },
   },
   preload: {
@@ -28,6 +34,9 @@ export default defineConfig({
     plugins: [vue()],
     build: {
       outDir: resolve(root, "out/renderer"),
+      // electron-vite leaves bundles unminified; the renderer is also served
+      // to browsers, and its size is measured (bench/renderer.*).
+      minify: true,
       rollupOptions: { input: resolve(root, "renderer/index.html") },
     },
   },

@@ -1,23 +1,9 @@
 import { createPinia } from "pinia";
-import { createApp, watch } from "vue";
+import { createApp } from "vue";
 import App from "./App.vue";
 import { API_KEY, connectApi } from "./api";
-import { useAppStore } from "./stores/app";
+import "./styles.css";
 
-const connection = connectApi();
-const app = createApp(App).provide(API_KEY, connection).use(createPinia());
-app.mount("#app");
-
-// Greet the backend on every (re)connection so the UI shows which one it is.
-const store = useAppStore();
-watch(
-  connection.state,
-  (state) => {
-    if (state !== "connected") return;
-    connection.client.call("hello", {}).then(
-      (hello) => store.connected(hello.transport, hello.version),
-      (error: unknown) => console.error("Tabula API: hello failed:", error),
-    );
-  },
-  { immediate: true },
-);
+// The transport (Electron bridge or WebSocket) is provided to the whole app;
+// the session store greets the backend on every (re)connection.
+createApp(App).provide(API_KEY, connectApi()).use(createPinia()).mount("#app");

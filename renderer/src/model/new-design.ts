@@ -1,0 +1,142 @@
+// A fresh design for each path, filled from what the probe found, so the user
+// starts from sensible choices for this machine instead of a blank form.
+import type {
+  Design,
+  DirEntry,
+  FileEntry,
+  FsRef,
+  Mode,
+} from "../../../shared/design/types";
+import { DESIGN_FORMAT } from "../../../shared/design/types";
+import type { Disk, MachineFacts } from "../../../shared/machine/types";
+
+/** The essentials every stateless system keeps (see the catalog for reasons). */
+export interface BaseEntries {
+  directories: DirEntry[];
+  files: FileEntry[];
+}
+
+const GiB = 1024 ** 3;
+
+export function newDesign(
+  mode: Mode,
+  facts: MachineFacts | null,
+  base: BaseEntries,
+): Design {
+  const design: Design = {
+    format: DESIGN_FORMAT,
+    mode,
+    hostname: "nixos",
+    system: "x86_64-linux",
+    stateVersion: facts?.os.versionId ?? "25.11",
+    root: { size: rootSize(facts) },
+    persistence: {
+      storage: "/nix/persistent",
+      hideMounts: true,
+      directories: structuredClone(base.directories),
+      files: structuredClone(base.files),
+      users: {},
+    },
+    users: {},
+  };
+  if (mode === "install") {
+    const disk = firstInstallable(facts);
+    design.disk = {
+      device: disk?.path ?? "",
+      bootloader: facts?.firmware === "bios" ? "grub" : "systemd-boot",
+      esp: { size: "1G" },
+      encrypt: false,
+      nix: { fsType: "btrfs", options: ["compress-force=zstd", "noatime"] },
+      ...(disk ? { probed: probedOf(disk) } : {}),
+    };
+  } else if (mode === "convert") {
+    design.convert = {
+      // The config's own name for the device (fstab, usually by-uuid) is stable across boots.
+      device: facts?.rootFs?.fstabDevice ?? facts?.rootFs?.device ?? "",
+      fsType: facts?.rootFs?.fsType ?? "",
+      options: [...(facts?.rootFs?.options ?? [])],
+      configDir: facts?.nixosConfig?.dir ?? "/etc/nixos",
+      flakeAttr: facts?.nixosConfig?.flakeAttr ?? "",
+      ...(bootFs(facts) ? { boot: bootFs(facts)! } : {}),
+      bootloader: facts?.firmware === "bios" ? "grub" : "systemd-boot",
+    };
+    if (facts?.nixosConfig?.flakeAttr)
+      design.hostname = facts.nixosConfig.flakeAttr;
+  } else {
+    design.recover = {
+      from: facts?.rootIsTmpfs ? "live" : "old-root",
+      nix: nixFs(facts),
+      configDir: facts?.nixosConfig?.dir ?? "/etc/nixos",
+      flakeAttr: facts?.nixosConfig?.flakeAttr ?? "",
+      ...(bootFs(facts) ? { boot: bootFs(facts)! } : {}),
+      add: { directories: [], files: [], users: {} },
+    };
+    if (facts?.nixosConfig?.flakeAttr)
+      design.hostname = facts.nixosConfig.flakeAttr;
+  }
+  return design;
+}
+
+/** A quarter of RAM, rounded to whole GiB, between 1G and 8G: room for /tmp and /var/tmp without starving builds. */
+function rootSize(facts: MachineFacts | null): string {
+  if (!facts?.memoryBytes) return "2G";
+  const quarter = Math.round(facts.memoryBytes / 4 / GiB);
+  return `${Math.min(8, Math.max(1, quarter))}G`;
+}
+
+function firstInstallable(facts: MachineFacts | null): Disk | null {
+  return (
+    facts?.disks.find(
+      (d) => !d.isBootMedium && !d.inUse && d.unavailableReason === null,
+    ) ?? null
+  );
+}
+
+export function probedOf(disk: Disk): {
+  sizeBytes: number;
+  model?: string;
+  serial?: string;
+} {
+  return {
+    sizeBytes: disk.sizeBytes,
+    ...(disk.model ? { model: disk.model } : {}),
+    ...(disk.serial ? { serial: disk.serial } : {}),
+  };
+}
+
+function mountAt(facts: MachineFacts | null, target: string): FsRef | null {
+  const m = facts?.mounts.find((x) => x.target === target);
+  return m
+    ? { device: m.source, fsType: m.fsType, options: [...m.options] }
+    : null;
+}
+
+function bootFs(
+  facts: MachineFacts | null,
+): (FsRef & { mountPoint: string }) | null {
+  const b = facts?.bootFs;
+  if (b)
+    return {
+      device: b.fstabDevice ?? b.device,
+      fsType: b.fsType,
+      options: [...b.options],
+      mountPoint: b.mountPoint,
+    };
+  for (const target of ["/boot", "/boot/efi", "/efi"]) {
+    const m = mountAt(facts, target);
+    if (m) return { ...m, mountPoint: target };
+  }
+  return null;
+}
+
+/** The partition holding /nix: mounted on a stateless system; found by the probe from the LiveCD. */
+function nixFs(facts: MachineFacts | null): FsRef {
+  const mounted = mountAt(facts, "/nix");
+  if (mounted) return mounted;
+  const found =
+    facts?.installs.find((i) => i.hasOldRoot) ??
+    facts?.installs.find((i) => i.converted);
+  return found
+    ? { device: found.device, fsType: found.fsType, options: [] }
+    : { device: "", fsType: "", options: [] };
+}

@@ -1,0 +1,74 @@
+// The partitions an install design will create, in disk order, with their
+// sizes, for the proportional bar on the Disk screen. Sizes that do not parse
+// yet (the user is typing) count as zero; validation names the field.
+import { parseSize } from "../../../shared/size";
+import type { DiskDesign } from "../../../shared/design/types";
+
+export interface LayoutSegment {
+  key: "bios" | "esp" | "boot" | "swap" | "nix";
+  label: string;
+  detail: string;
+  bytes: number;
+  /** The segment takes whatever the others leave. */
+  rest: boolean;
+}
+
+const MiB = 1024 ** 2;
+
+function bytesOf(size: string | undefined): number {
+  if (!size) return 0;
+  const r = parseSize(size);
+  return r.ok && r.size.kind === "bytes" ? r.size.bytes : 0;
+}
+
+export function partitionLayout(
+  disk: DiskDesign,
+  diskBytes: number | null,
+): { segments: LayoutSegment[]; fixedBytes: number; fits: boolean } {
+  const segments: LayoutSegment[] = [];
+  if (disk.bootloader === "grub") {
+    segments.push({
+      key: "bios",
+      label: "BIOS boot",
+      detail: "1 MiB for GRUB's core on a GPT disk",
+      bytes: MiB,
+      rest: false,
+    });
+    segments.push({
+      key: "boot",
+      label: "/boot",
+      detail: `${disk.esp.size}, kernels and GRUB`,
+      bytes: bytesOf(disk.esp.size),
+      rest: false,
+    });
+  } else {
+    segments.push({
+      key: "esp",
+      label: "EFI system (/boot)",
+      detail: `${disk.esp.size}, FAT32, kernels and systemd-boot`,
+      bytes: bytesOf(disk.esp.size),
+      rest: false,
+    });
+  }
+  if (disk.swap) {
+    segments.push({
+      key: "swap",
+      label: "swap",
+      detail: `${disk.swap.size}${disk.encrypt ? ", random key at boot" : ""}`,
+      bytes: bytesOf(disk.swap.size),
+      rest: false,
+    });
+  }
+  const fixedBytes = segments.reduce((n, s) => n + s.bytes, 0);
+  const nixBytes = diskBytes === null ? 0 : Math.max(0, diskBytes - fixedBytes);
+  segments.push({
+    key: "nix",
+    label: "/nix",
+    detail: `${disk.nix.fsType}${disk.encrypt ? " on LUKS2" : ""}, the store and /nix/persistent`,
+    bytes: nixBytes,
+    rest: true,
+  });
+  // Leave at least 8 GiB for /nix: less cannot hold a NixOS system.
+  const fits = diskBytes === null || diskBytes - fixedBytes >= 8 * 1024 ** 3;
+  return { segments, fixedBytes, fits };
+}

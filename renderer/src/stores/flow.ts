@@ -1,0 +1,113 @@
+// Where the user is: the screens of the chosen path (install, convert,
+// recover) in order, and the current one. A plain list instead of a router:
+// an installer moves forward and back through fixed steps, and every screen
+// stays reachable from the sidebar once its predecessors were visited.
+import { defineStore } from "pinia";
+import { computed, ref } from "vue";
+import type { Mode } from "../../../shared/design/types";
+
+export type ScreenId =
+  | "start"
+  | "disk"
+  | "system"
+  | "persistence"
+  | "users"
+  | "recover"
+  | "review"
+  | "run";
+
+export interface ScreenInfo {
+  id: ScreenId;
+  title: string;
+}
+
+const TITLES: Record<ScreenId, string> = {
+  start: "Start",
+  disk: "Disk",
+  system: "This system",
+  persistence: "Persistence",
+  users: "Users",
+  recover: "Recover",
+  review: "Review",
+  run: "Run",
+};
+
+const SCREENS_OF: Record<Mode, ScreenId[]> = {
+  install: ["start", "disk", "persistence", "users", "review", "run"],
+  convert: ["start", "system", "persistence", "review", "run"],
+  recover: ["start", "recover", "review", "run"],
+};
+
+export const useFlowStore = defineStore("flow", () => {
+  const mode = ref<Mode | null>(null);
+  const current = ref<ScreenId>("start");
+  /** The furthest screen reached, so the sidebar can jump back and forth up to it. */
+  const reached = ref(0);
+
+  const screens = computed<ScreenInfo[]>(() =>
+    (mode.value ? SCREENS_OF[mode.value] : (["start"] as ScreenId[])).map(
+      (id) => ({ id, title: TITLES[id] }),
+    ),
+  );
+  const index = computed(() =>
+    screens.value.findIndex((s) => s.id === current.value),
+  );
+  const next = computed<ScreenInfo | null>(
+    () => screens.value[index.value + 1] ?? null,
+  );
+  const previous = computed<ScreenInfo | null>(
+    () => screens.value[index.value - 1] ?? null,
+  );
+
+  /** Start a path: the Start screen stays first, the next screen opens. */
+  function choose(m: Mode): void {
+    mode.value = m;
+    reached.value = 0;
+    current.value = "start";
+    goNext();
+  }
+
+  function go(id: ScreenId): void {
+    const i = screens.value.findIndex((s) => s.id === id);
+    if (i < 0 || i > reached.value) return;
+    current.value = id;
+  }
+
+  function goNext(): void {
+    const n = next.value;
+    if (!n) return;
+    reached.value = Math.max(reached.value, index.value + 1);
+    current.value = n.id;
+  }
+
+  function goBack(): void {
+    if (previous.value) current.value = previous.value.id;
+  }
+
+  function canGo(id: ScreenId): boolean {
+    const i = screens.value.findIndex((s) => s.id === id);
+    return i >= 0 && i <= reached.value;
+  }
+
+  function reset(): void {
+    mode.value = null;
+    current.value = "start";
+    reached.value = 0;
+  }
+
+  return {
+    mode,
+    current,
+    reached,
+    screens,
+    index,
+    next,
+    previous,
+    choose,
+    go,
+    goNext,
+    goBack,
+    canGo,
+    reset,
+  };
+});

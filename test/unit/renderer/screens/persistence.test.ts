@@ -1,0 +1,84 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from "vitest";
+import PersistenceScreen from "../../../../renderer/src/screens/PersistenceScreen.vue";
+import { useDesignStore } from "../../../../renderer/src/stores/design";
+import {
+  installDesign,
+  mountWith,
+  sampleScan,
+  settle,
+  setup,
+  until,
+} from "../support";
+
+let unmount: (() => void) | null = null;
+afterEach(() => unmount?.());
+
+describe("Persistence screen", () => {
+  it("shows the tree with reasons, and a duplicate right where it is", async () => {
+    const ctx = setup();
+    const store = useDesignStore();
+    const d = installDesign();
+    d.persistence.directories.push("/var/log");
+    store.load(d, "t", null);
+    const w = mountWith(PersistenceScreen, ctx);
+    unmount = () => w.unmount();
+    await settle();
+    const row = w.get("[data-testid='entry-/var/lib/nixos']");
+    expect(row.text()).toContain("uid and gid assignments");
+    const log = w.get("[data-testid='entry-/var/log']");
+    expect(log.findAll("[data-testid=problem]").length).toBeGreaterThan(0);
+    await w.get("[data-testid='remove-/var/log']").trigger("click");
+    await settle();
+    expect(
+      store.design!.persistence.directories.filter((p) => p === "/var/log"),
+    ).toHaveLength(1);
+  });
+
+  it("adds a path by hand and refuses a relative system path with a sentence", async () => {
+    const ctx = setup();
+    const store = useDesignStore();
+    store.load(installDesign(), "t", null);
+    const w = mountWith(PersistenceScreen, ctx);
+    unmount = () => w.unmount();
+    await w.get("[data-testid=add-path]").setValue("var/lib/foo");
+    await w.get("[data-testid=add-path-button]").trigger("submit");
+    expect(w.text()).toContain("Path: a system path starts with /");
+    await w.get("[data-testid=add-path]").setValue("/var/lib/postgresql");
+    await w.get("[data-testid=add-path-button]").trigger("submit");
+    await settle();
+    expect(store.design!.persistence.directories).toContain(
+      "/var/lib/postgresql",
+    );
+    expect(w.find("[data-testid='entry-/var/lib/postgresql']").exists()).toBe(
+      true,
+    );
+  });
+
+  it("in convert mode lists scanner findings, keeps one with one click, and totals what is lost", async () => {
+    const ctx = setup({ scan: async () => sampleScan() });
+    const store = useDesignStore();
+    const d = installDesign();
+    d.mode = "convert";
+    delete d.disk;
+    d.convert = {
+      device: "/dev/vda2",
+      fsType: "ext4",
+      options: [],
+      configDir: "/etc/nixos",
+      flakeAttr: "orchid",
+    };
+    store.load(d, "t", null);
+    const w = mountWith(PersistenceScreen, ctx);
+    unmount = () => w.unmount();
+    await until(() => w.find("[data-testid=lost-total]").exists());
+    expect(w.get("[data-testid=lost-total]").text()).toBe("3 GiB");
+    expect(w.get("[data-testid='finding-/var/lib/docker']").text()).toContain(
+      "Docker images",
+    );
+    await w.get("[data-testid='keep-/var/lib/docker']").trigger("click");
+    await settle();
+    expect(store.design!.persistence.directories).toContain("/var/lib/docker");
+    expect(w.get("[data-testid=lost-total]").text()).toBe("4 KiB");
+  });
+});
