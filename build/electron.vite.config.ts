@@ -11,7 +11,13 @@ export default defineConfig({
   main: {
     build: {
       outDir: resolve(root, "out/main"),
-      rollupOptions: { input: { index: resolve(root, "electron/main.ts") } },
+      rollupOptions: {
+        input: {
+          index: resolve(root, "electron/main.ts"),
+          // The CLI, bundled for packaged apps that have no tsx (docs/packaging.md).
+          cli: resolve(root, "electron/cli-main.ts"),
+        },
+      },
     },
   },
   preload: {

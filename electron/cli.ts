@@ -1,7 +1,10 @@
 // The `tabula` command line. Each verb is a function of its arguments and an
 // output sink, so tests call it in-process; bin/tabula.mjs is the launcher.
-import { readFileSync } from "node:fs";
+// The version is imported, not read beside this file at run time, so the
+// bundled CLI of packaged apps (out/main/cli.js) knows it too.
+import { version } from "../package.json";
 import { serveCommand } from "./cli/serve";
+import { scanCommand } from "./cli/scan";
 
 export interface CliIO {
   out: (text: string) => void;
@@ -14,15 +17,12 @@ export interface Command {
   run: (args: string[], io: CliIO) => Promise<number>;
 }
 
-const packageJson = JSON.parse(
-  readFileSync(new URL("../package.json", import.meta.url), "utf8"),
-) as { version: string };
-
-export const VERSION = packageJson.version;
+export const VERSION = version;
 
 /** Verbs are registered here; later verbs (validate, plan, scan, serve) add themselves. */
 export const commands: Record<string, Command> = {};
 commands.serve = serveCommand;
+commands.scan = scanCommand;
 
 function help(): string {
   const verbs = Object.entries(commands)

@@ -47,7 +47,7 @@ export const SYSTEM_FILES: ProbeFiles = {
 };
 
 export interface ProbeOptions {
-  /** Only these whole disks (e.g. ["/dev/loop3"]); default every disk. */
+  /** Only these whole disks (e.g. ["/dev/loop3"]; [] for none); default every disk. */
   disks?: string[];
   /**
    * Look inside unmounted filesystems for installs (a private read-only
@@ -60,6 +60,15 @@ export interface ProbeOptions {
   /** PATH to look for tools on (default the process's). */
   path?: string;
 }
+
+/** `disks: []` asks about no disk at all (lsblk without arguments lists every one). */
+const NO_DISKS = {
+  ok: true,
+  code: 0,
+  stdout: '{"blockdevices": []}',
+  stderr: "",
+  failure: null,
+};
 
 const FINDMNT_ARGS = [
   "-J",
@@ -92,7 +101,9 @@ export async function probeMachine(
     swapsText,
     fstabText,
   ] = await Promise.all([
-    runTool("lsblk", ["-J", "-b", "-O", ...(options.disks ?? [])]),
+    options.disks?.length === 0
+      ? Promise.resolve(NO_DISKS)
+      : runTool("lsblk", ["-J", "-b", "-O", ...(options.disks ?? [])]),
     runTool("findmnt", FINDMNT_ARGS),
     readText(files.osRelease),
     readText(files.cmdline),

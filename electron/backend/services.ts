@@ -3,8 +3,10 @@
 // with a sentence saying so; nothing is ever faked.
 import { readFileSync } from "node:fs";
 import type { ApiHandlers, ApiMethod, Hello } from "../../shared/api/contract";
+import { validateDesign } from "../../shared/design/validate";
 import { createEventBus, type EventBus } from "./events";
 import type { FilesService } from "./files";
+import { probeMachine } from "./probe";
 
 export type MachineMode = "sandbox" | "real";
 
@@ -53,8 +55,14 @@ export function createBackend(options: BackendOptions): Backend {
         transport: client.transport,
         controlling: client.controlling(),
       }),
-      probe: missing("probe", "the machine probe"),
-      validate: missing("validate", "design validation"),
+      // The sandbox's pretend machine comes with the sandbox service.
+      probe:
+        options.machine === "real"
+          ? () => probeMachine()
+          : missing("probe", "the sandbox machine"),
+      validate: async ({ design }) => ({
+        problems: validateDesign(design).problems,
+      }),
       plan: missing("plan", "the plan generator"),
       scan: missing("scan", "the state scanner"),
       listDir: missing("listDir", "the folder browser"),

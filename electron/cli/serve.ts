@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { appRoot } from "../app-root";
 import type { CliIO, Command } from "../cli";
 import { VERSION } from "../cli";
 import {
@@ -37,9 +38,12 @@ From another machine, prefer an ssh tunnel to exposing the port:
   ssh -L ${DEFAULT_PORT}:127.0.0.1:${DEFAULT_PORT} user@machine   (then open the printed address)
 `;
 
-/** Where `npm run build` puts the renderer. */
+/**
+ * Where `npm run build` puts the renderer. Found from the app root, since this
+ * module also runs bundled (out/main/cli.js) in packaged apps.
+ */
 export function builtRendererDir(): string {
-  return path.resolve(import.meta.dirname, "../../out/renderer");
+  return path.join(appRoot(import.meta.url), "out/renderer");
 }
 
 export interface ServeDeps {

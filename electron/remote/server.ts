@@ -230,6 +230,11 @@ export async function startServer(
       return;
     }
     const file = await staticFile(url.pathname);
+    if (!file && url.pathname === "/favicon.ico") {
+      // Browsers ask for it unprompted; no icon is not an error.
+      send(res, 204, "");
+      return;
+    }
     if (!file) {
       send(res, 404, `Not found: ${url.pathname}\n`);
       return;

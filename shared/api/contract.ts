@@ -5,6 +5,7 @@
 // Arguments are checked at the boundary (electron/backend/api-schemas.ts): a
 // malformed message gets an error reply, never a crash.
 import type { Problem } from "../design/types";
+import type { GeneratedFile } from "../generated-file";
 import type { MachineFacts } from "../machine/types";
 import type { Plan, PhaseName } from "../plan/types";
 import type { RunStatus } from "../progress/types";
@@ -19,11 +20,7 @@ export interface Hello {
   controlling: boolean;
 }
 
-export interface GeneratedFile {
-  /** Relative to the plan folder, e.g. "nixos/persistence.nix". */
-  path: string;
-  content: string;
-}
+export type { GeneratedFile } from "../generated-file";
 
 export interface PlanPreview {
   problems: Problem[];

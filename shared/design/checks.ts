@@ -115,6 +115,7 @@ export function checkDesign(f: Findings, d: Design, origin?: Origin): void {
   checkUsers(f, d);
   checkRecommended(f, d, paths);
   if (d.mode === "install") checkInstall(f, d, paths);
+  if (d.mode === "convert") checkConvertPasswords(f, d);
   if (d.mode === "convert" || d.mode === "recover") checkConfigDir(f, d, paths);
   if (
     d.mode === "recover" &&
@@ -267,6 +268,22 @@ function checkUsers(f: Findings, d: Design): void {
         path,
         "is both isNormalUser and isSystemUser: a person is a normal user, a service a system user, choose one",
       );
+  }
+}
+
+/** A converted system's /etc/shadow is on the tmpfs: passwords set with passwd are lost at reboot. */
+function checkConvertPasswords(f: Findings, d: Design): void {
+  for (const [name, user] of Object.entries(d.users ?? {})) {
+    if (
+      user.isSystemUser ||
+      user.hashedPassword !== undefined ||
+      user.hashedPasswordFile !== undefined
+    )
+      continue;
+    f.warn(
+      at("users", name),
+      `has no hashedPassword or hashedPasswordFile: after the conversion / is a tmpfs and a password set with passwd is lost at every reboot, so make sure your configuration declares one, or give the hash here (Tabula then declares it in nixos/stateless.nix)`,
+    );
   }
 }
 

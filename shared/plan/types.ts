@@ -21,6 +21,18 @@ export interface Step {
   weight: number;
   /** Tools the commands need; a missing one stops the script naming the step and tool. */
   requires: string[];
+  /**
+   * How the script knows the step is already done (a rerun after a crash
+   * skips it). Decided from the filesystem, never from memory.
+   */
+  guard?: StepGuard;
+}
+
+export interface StepGuard {
+  /** A read-only bash test; success means done. It may print why (one line). */
+  check: string;
+  /** What the script prints when it skips the step and the check printed nothing. */
+  done: string;
 }
 
 export interface Phase {
@@ -29,6 +41,16 @@ export interface Phase {
   /** Where the phase runs. */
   where: "livecd" | "running-system";
   steps: Step[];
+  /** The folder `--target` names in this phase (its default, and what it is); absent: no `--target`. */
+  target?: { default: string; meaning: string };
+  /**
+   * Where the journal goes, next to the data the phase changes: bash words
+   * (they may use "$TARGET"); the first whose folder exists is used. Records
+   * made before any exists are kept and written as soon as one does.
+   */
+  journal?: string[];
+  /** Printed when the phase succeeds: what happened and what to do next. */
+  summary?: string[];
 }
 
 export interface Plan {

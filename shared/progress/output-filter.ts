@@ -9,14 +9,19 @@
 //     place (the build log lines they carry, see ./nix-log.ts);
 //   - everything else passes through untouched, other OSCs included.
 //
+// A line starts after LF or CR. On a terminal Nix prefixes its first JSON
+// line with "\r ESC[0m ESC[K" (its progress bar clearing the line), so CRs
+// and CSI sequences before `@nix ` are held too and dropped with the line.
+//
 // Chunk boundaries fall anywhere: inside an OSC, inside `@nix `, inside a
 // JSON line. The filter holds back only what it cannot decide yet (a line
 // start that may become `@nix `, an unfinished escape sequence, an
 // unfinished Nix line) and emits the rest at once, so prompts without a
 // newline appear immediately. Input is JS strings: node-pty decodes UTF-8
 // across chunks itself. Memory is bounded: an OSC longer than MAX_OSC_CHARS
-// is given up on (passed through) and a Nix line longer than
-// MAX_NIX_LINE_CHARS is dropped from the view (it stays in the full log).
+// is given up on (passed through), a line-start prefix longer than
+// MAX_PREFIX_CHARS is shown, and a Nix line longer than MAX_NIX_LINE_CHARS
+// is dropped from the view (it stays in the full log).
 import { decodeOscBody, type Marker } from "../plan/markers";
 
 export type OutputEvent =
@@ -44,6 +49,8 @@ export interface OutputFilterOptions {
 export const NIX_PREFIX = "@nix ";
 /** Longer OSCs are not ours (ours are well under 200 characters). */
 export const MAX_OSC_CHARS = 4096;
+/** CRs and CSI sequences held at a line start before they are shown. */
+export const MAX_PREFIX_CHARS = 64;
 export const MAX_NIX_LINE_CHARS = 1 << 20;
 
 const ESC = "\u001b";
@@ -52,13 +59,17 @@ const BEL = "\u0007";
 type Mode =
   /** Ordinary text. */
   | "text"
-  /** At the start of a line, `held` is a prefix of "@nix ". */
+  /** At a line start: `prefix` holds CRs and CSIs, `held` a part of "@nix ". */
   | "line-start"
+  /** At a line start, after ESC. */
+  | "line-escape"
+  /** At a line start, inside a CSI sequence (collected in `prefix`). */
+  | "line-csi"
   /** Inside a `@nix` line, collecting its JSON in `held`. */
   | "nix"
   /** Inside a `@nix` line that grew too long, skipping to its end. */
   | "nix-skip"
-  /** After ESC; `held` is "\x1b". */
+  /** After ESC in text; `held` is ESC. */
   | "escape"
   /** Inside an OSC; `held` is its raw text from ESC ] on. */
   | "osc"
@@ -68,6 +79,7 @@ type Mode =
 export class OutputFilter {
   private mode: Mode = "line-start";
   private held = "";
+  private prefix = "";
   /** Characters of the over-long Nix line being skipped. */
   private skipped = 0;
   /** Whether the current line has shown nothing yet (hidden markers do not count). */
@@ -81,10 +93,11 @@ export class OutputFilter {
   push(chunk: string): FilterResult {
     const out: string[] = [];
     const events: OutputEvent[] = [];
-    // Ordinary text is copied a run at a time, up to the next ESC or LF; the
-    // positions of those are found once per chunk, not once per character.
+    // Ordinary text is copied a run at a time, up to the next ESC, LF or CR;
+    // the position of each is found once per chunk, not once per character.
     let nextEsc = -1;
     let nextLf = -1;
+    let nextCr = -1;
 
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i] as string;
@@ -92,53 +105,97 @@ export class OutputFilter {
         case "text": {
           if (nextEsc < i) nextEsc = indexOrEnd(chunk, ESC, i);
           if (nextLf < i) nextLf = indexOrEnd(chunk, "\n", i);
-          const stop = Math.min(nextEsc, nextLf);
+          if (nextCr < i) nextCr = indexOrEnd(chunk, "\r", i);
+          const stop = Math.min(nextEsc, nextLf, nextCr);
           if (stop > i) {
             out.push(chunk.slice(i, stop));
             this.atLineStart = false;
           }
-          if (stop === chunk.length) {
-            i = stop;
-          } else if (stop === nextLf) {
-            out.push("\n");
-            this.mode = "line-start";
-            this.atLineStart = true;
-            i = stop;
-          } else {
+          i = stop;
+          if (stop === chunk.length) break;
+          if (stop === nextEsc) {
             this.mode = "escape";
             this.held = ESC;
-            i = stop;
+          } else if (stop === nextLf) {
+            out.push("\n");
+            this.newLine();
+          } else {
+            this.newLine();
+            this.prefix = "\r";
           }
           break;
         }
 
         case "line-start": {
-          if (c === ESC) {
-            // A hidden marker may precede a `@nix` line; keep what we held.
-            out.push(this.held);
-            if (this.held) this.atLineStart = false;
-            this.held = ESC;
-            this.mode = "escape";
-            break;
+          if (this.held === "") {
+            if (c === "\r" || c === "\n") {
+              // Blank lines and CR LF: a new line start each time.
+              out.push(this.prefix);
+              if (c === "\n") out.push(c);
+              this.newLine();
+              if (c === "\r") this.prefix = "\r";
+              break;
+            }
+            if (c === ESC) {
+              this.mode = "line-escape";
+              break;
+            }
           }
           const next = this.held + c;
           if (NIX_PREFIX.startsWith(next)) {
             if (next === NIX_PREFIX) {
-              this.mode = "nix";
+              // The cosmetic prefix goes with the hidden line.
+              this.prefix = "";
               this.held = "";
+              this.mode = "nix";
             } else {
               this.held = next;
             }
           } else {
             // Not a Nix line: show what was held, then go on as text.
-            out.push(this.held);
+            if (this.prefix || this.held) this.atLineStart = false;
+            out.push(this.prefix, this.held);
+            this.prefix = "";
             this.held = "";
             this.mode = "text";
-            this.atLineStart = false;
             i--; // look at c again as text
           }
           break;
         }
+
+        case "line-escape":
+          if (c === "[") {
+            this.prefix += ESC + c;
+            this.mode = "line-csi";
+          } else if (c === "]") {
+            // An OSC at a line start (a marker, say): the line stays at its
+            // start if the OSC turns out hidden, so `@nix` may still follow.
+            out.push(this.prefix);
+            this.prefix = "";
+            this.held = ESC + c;
+            this.mode = "osc";
+          } else {
+            out.push(this.prefix, ESC);
+            this.prefix = "";
+            this.mode = "text";
+            this.atLineStart = false;
+            i--;
+          }
+          break;
+
+        case "line-csi":
+          if (c >= " " && c <= "?") {
+            this.prefix += c; // parameters and intermediates
+            if (this.prefix.length > MAX_PREFIX_CHARS) this.showPrefix(out);
+          } else if (c >= "@" && c <= "~") {
+            this.prefix += c; // the final byte
+            this.mode = "line-start";
+            if (this.prefix.length > MAX_PREFIX_CHARS) this.showPrefix(out);
+          } else {
+            this.showPrefix(out);
+            i--;
+          }
+          break;
 
         case "nix": {
           const nl = chunk.indexOf("\n", i);
@@ -160,8 +217,7 @@ export class OutputFilter {
             this.held = "";
             events.push({ kind: "nix", json });
             out.push(this.renderNix(json));
-            this.mode = "line-start";
-            this.atLineStart = true;
+            this.newLine();
           }
           break;
         }
@@ -181,8 +237,7 @@ export class OutputFilter {
               `[tabula: a Nix log line of ${this.skipped} characters is not shown here; it is in the full log]\r\n`,
             );
             this.skipped = 0;
-            this.mode = "line-start";
-            this.atLineStart = true;
+            this.newLine();
           }
           break;
         }
@@ -201,7 +256,7 @@ export class OutputFilter {
           }
           break;
 
-        case "osc": {
+        case "osc":
           if (c === BEL) {
             this.endOsc(this.held.slice(2), this.held + c, out, events);
           } else if (c === ESC) {
@@ -211,7 +266,6 @@ export class OutputFilter {
             if (this.held.length > MAX_OSC_CHARS) this.giveUpOsc(out);
           }
           break;
-        }
 
         case "osc-escape":
           if (c === "\\") {
@@ -252,17 +306,32 @@ export class OutputFilter {
           chars: NIX_PREFIX.length + this.skipped,
         });
         break;
+      case "line-escape":
+        text = this.prefix + ESC;
+        break;
       case "osc-escape":
         text = this.held + ESC;
         break;
       default:
-        text = this.held;
+        text = this.prefix + this.held;
     }
-    this.held = "";
-    this.skipped = 0;
-    this.mode = "line-start";
-    this.atLineStart = true;
+    this.newLine();
     return { text, events };
+  }
+
+  private newLine(): void {
+    this.mode = "line-start";
+    this.held = "";
+    this.prefix = "";
+    this.skipped = 0;
+    this.atLineStart = true;
+  }
+
+  private showPrefix(out: string[]): void {
+    out.push(this.prefix);
+    this.prefix = "";
+    this.mode = "text";
+    this.atLineStart = false;
   }
 
   private endOsc(

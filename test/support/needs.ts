@@ -14,6 +14,8 @@ export type Need =
   | "sgdisk"
   | "cryptsetup"
   | "bash"
+  | "git"
+  | "build"
   | "openssl";
 
 const checks: Record<Need, () => string | null> = {
@@ -55,6 +57,11 @@ const checks: Record<Need, () => string | null> = {
       ? null
       : "cryptsetup is not installed (Debian: cryptsetup-bin)",
   bash: () => (onPath("bash") ? null : "bash is not installed"),
+  git: () => (onPath("git") ? null : "git is not installed (Debian: git)"),
+  build: () =>
+    existsSync(new URL("../../out/renderer/index.html", import.meta.url))
+      ? null
+      : "the app is not built (run npm run build; npm test builds it first)",
   openssl: () =>
     onPath("openssl") ? null : "openssl is not installed (Debian: openssl)",
 };

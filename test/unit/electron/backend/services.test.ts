@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -63,12 +63,46 @@ describe("backend composition", () => {
     const dispatch = createDispatch(
       backend.handlersFor({ transport: "electron", controlling: () => true }),
     );
+    // The sandbox's pretend machine has not landed: no pretend facts.
     expect(await dispatch("probe", {})).toEqual({
       error: {
         message:
-          '"probe" is not available yet: the machine probe is not part of this build of Tabula.',
+          '"probe" is not available yet: the sandbox machine is not part of this build of Tabula.',
       },
     });
+  });
+
+  it("probes the real machine in real mode", async () => {
+    const real = createBackend({
+      version: "1",
+      machine: "real",
+      files: await openWorkspace(dir),
+    });
+    const reply = await createDispatch(
+      real.handlersFor({ transport: "electron", controlling: () => true }),
+    )("probe", {});
+    expect(reply).toMatchObject({
+      result: { machine: "real", memoryBytes: expect.any(Number) },
+    });
+  });
+
+  it("validates designs with the shared validator", async () => {
+    const handlers = backend.handlersFor({
+      transport: "electron",
+      controlling: () => true,
+    });
+    const example = JSON.parse(
+      readFileSync("docs/examples/convert.json", "utf8"),
+    ) as unknown;
+    expect(await handlers.validate({ design: example })).toEqual({
+      problems: [],
+    });
+    const { problems } = await handlers.validate({
+      design: { ...(example as object), hostname: "" },
+    });
+    expect(problems).toContainEqual(
+      expect.objectContaining({ path: "hostname", severity: "error" }),
+    );
   });
 
   it("forwards events to subscribers until they leave", () => {

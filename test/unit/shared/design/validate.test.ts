@@ -804,6 +804,14 @@ const rules: Rule[] = [
     path: "users.mira.openssh.authorizedKeys.keys[0]",
     message: /not an SSH public key/,
   },
+  {
+    name: "convert user without a hash",
+    mode: "convert",
+    mutate: (d) => delete d.users.sam.hashedPassword,
+    severity: "warning",
+    path: "users.sam",
+    message: /lost at every reboot.*nixos\/stateless\.nix/,
+  },
   // recommendations
   {
     name: "machine-id not persisted",

@@ -4,6 +4,7 @@ import { encodeMarker, type Marker } from "../../../../shared/plan/markers";
 import {
   MAX_NIX_LINE_CHARS,
   MAX_OSC_CHARS,
+  MAX_PREFIX_CHARS,
   OutputFilter,
   type FilterResult,
   type OutputEvent,
@@ -112,6 +113,31 @@ describe("OutputFilter", () => {
         { kind: "nix", json: '{"b":1}' },
       ]);
     }
+  });
+
+  it("hides the line-clearing prefix Nix prints on a terminal with the line", () => {
+    // captured from nix-bin 2.8 in a pty: its progress bar clears the line first
+    const input = `+ nix build\r\n\r${ESC}[0m${ESC}[K@nix {"a":1}\r\n@nix {"b":2}\r\ndone`;
+    for (const chunks of splits(input)) {
+      const result = run(new OutputFilter({ renderNix }), chunks);
+      expect(result.text).toBe(
+        '+ nix build\r\n[nix {"a":1}]\r\n[nix {"b":2}]\r\ndone',
+      );
+      expect(result.events).toHaveLength(2);
+    }
+  });
+
+  it("a CR starts a line too, and a held prefix that leads nowhere is shown", () => {
+    const input = `building...\r@nix {"c":3}\r\n\r${ESC}[K 50%\r${ESC}[2K${ESC}[1;31m@ni!\r\n`;
+    for (const chunks of splits(input)) {
+      const result = run(new OutputFilter({ renderNix }), chunks);
+      expect(result.text).toBe(
+        `building...[nix {"c":3}]\r\n\r${ESC}[K 50%\r${ESC}[2K${ESC}[1;31m@ni!\r\n`,
+      );
+      expect(result.events).toEqual([{ kind: "nix", json: '{"c":3}' }]);
+    }
+    const long = `\r${ESC}[${"1;".repeat(MAX_PREFIX_CHARS)}m@nix {}\n`;
+    expect(run(new OutputFilter({ renderNix }), [long]).text).toBe(long);
   });
 
   it("only takes @nix at the start of a line", () => {

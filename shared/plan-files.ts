@@ -1,0 +1,66 @@
+// Every file `tabula plan` writes, as a pure function of the design (plus the
+// user's flake text in convert mode). The same design always gives the same
+// files, byte for byte. The step-script stream adds its files (steps.sh,
+// plan.json, migration.json) by appending to the list in `planFiles`.
+import { normalizeDesign } from "./design/normalize";
+import type { Design } from "./design/types";
+import { flakeChanges } from "./flake/flake-changes";
+import type { GeneratedFile } from "./generated-file";
+import { configurationNix } from "./nix/configuration-nix";
+import { defaultNix } from "./nix/default-nix";
+import { filesystemsNix } from "./nix/filesystems-nix";
+import { flakeNix } from "./nix/flake-nix";
+import { persistenceNix } from "./nix/persistence-nix";
+import { statelessNix } from "./nix/stateless-nix";
+
+export type { GeneratedFile } from "./generated-file";
+
+export interface PlanContext {
+  /** The text of the user's flake.nix (convert mode), for flake.patch. */
+  userFlake?: string;
+}
+
+/** The NixOS files of a design: modules under nixos/, and the flake or the flake changes. */
+export function nixFiles(
+  d: Design,
+  context: PlanContext = {},
+): GeneratedFile[] {
+  if (d.mode === "recover")
+    // The system already has the other modules; only the persistence changes.
+    return [{ path: "nixos/persistence.nix", content: persistenceNix(d) }];
+  const files: GeneratedFile[] = [
+    { path: "nixos/default.nix", content: defaultNix(d) },
+    { path: "nixos/stateless.nix", content: statelessNix(d) },
+    { path: "nixos/filesystems.nix", content: filesystemsNix(d) },
+    { path: "nixos/persistence.nix", content: persistenceNix(d) },
+  ];
+  if (d.mode === "install") {
+    files.push(
+      { path: "nixos/configuration.nix", content: configurationNix(d) },
+      { path: "flake.nix", content: flakeNix(d) },
+    );
+  } else {
+    const changes = flakeChanges(d, context.userFlake);
+    files.push({ path: "flake-changes.md", content: changes.markdown });
+    if (changes.patch)
+      files.push({ path: "flake.patch", content: changes.patch });
+  }
+  return files;
+}
+
+/** design.json: the normalized design the plan was made from. */
+export function designFile(d: Design): GeneratedFile {
+  return { path: "design.json", content: `${JSON.stringify(d, null, 2)}\n` };
+}
+
+/**
+ * Every file of the plan folder for a valid design (validate it first with
+ * validateDesign). Paths are relative and use "/".
+ */
+export function planFiles(
+  design: Design,
+  context: PlanContext = {},
+): GeneratedFile[] {
+  const d = normalizeDesign(design);
+  return [...nixFiles(d, context), designFile(d)];
+}

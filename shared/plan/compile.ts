@@ -1,0 +1,186 @@
+// From a valid, normalized design to its plan: the phases of its mode, each a
+// list of exact steps. Designs the plan cannot serve safely are refused here
+// with problems naming the field (validation in shared/design checks the
+// document itself; these are the plan's own limits).
+import type { Design, Problem } from "../design/types";
+import { canonicalJson, sha256Hex } from "../hash/sha256";
+import { bootloaderPhase, migratePhase, preparePhase } from "./convert";
+import { installPhase, storageOnPartition } from "./install";
+import { INSTALL_CONFIG_DIR, QUARANTINE, TABULA_DIR } from "./labels";
+import { isWithin, persistedPaths, segments } from "./persisted";
+import { recoverPhase } from "./recover";
+import type { Plan } from "./types";
+
+export type PlanResult =
+  | { ok: true; plan: Plan; warnings: Problem[] }
+  | { ok: false; problems: Problem[] };
+
+/**
+ * The identity of a design: the first 16 hex digits of the SHA-256 of its
+ * canonical JSON, free-form notes left out (editing them changes nothing the
+ * plan does).
+ */
+export function planIdOf(design: Design): string {
+  const { notes: _notes, ...meaningful } = design;
+  return sha256Hex(canonicalJson(meaningful)).slice(0, 16);
+}
+
+/** Characters a flake reference ("DIR#attr") or a nixos-rebuild argument cannot carry. */
+const FLAKE_UNSAFE = /[\s#?"'\\$`]/;
+
+export function compilePlan(design: Design): PlanResult {
+  const problems = planProblems(design);
+  if (problems.some((p) => p.severity === "error"))
+    return { ok: false, problems };
+  const planId = planIdOf(design);
+  const phases =
+    design.mode === "install"
+      ? [installPhase(design, planId)]
+      : design.mode === "convert"
+        ? [preparePhase(design), migratePhase(design), bootloaderPhase(design)]
+        : [recoverPhase(design)];
+  return {
+    ok: true,
+    plan: {
+      format: "tabula-plan/1",
+      planId,
+      mode: design.mode,
+      hostname: design.hostname,
+      phases,
+    },
+    warnings: problems,
+  };
+}
+
+function error(path: string, message: string): Problem {
+  return { path, message, severity: "error" };
+}
+
+/** What the plan itself cannot do with an otherwise valid design. */
+export function planProblems(design: Design): Problem[] {
+  const out: Problem[] = [];
+  const storage = design.persistence.storage;
+  const needsPartitionStorage =
+    design.mode === "convert" ||
+    design.mode === "install" ||
+    design.recover?.from === "old-root";
+  if (needsPartitionStorage && storageOnPartition(storage) === null) {
+    out.push(
+      error(
+        "persistence.storage",
+        `"${storage}" is not under /nix: in ${design.mode} mode the storage lives on the /nix partition (e.g. "/nix/persistent").`,
+      ),
+    );
+  }
+  const storeTop = segments(storageOnPartition(storage) ?? "")[0];
+  const reserved = [QUARANTINE, TABULA_DIR, ...(storeTop ? [storeTop] : [])];
+  const paths = persistedPaths(design.persistence, design.users);
+  if (design.mode === "convert") {
+    for (const p of paths) {
+      const top = segments(p.path)[0];
+      if (top !== undefined && reserved.includes(top))
+        out.push(
+          error(
+            "persistence",
+            `"${p.path}" is inside /${top}, a name the conversion uses at the top of the partition; Tabula cannot persist it.`,
+          ),
+        );
+    }
+  }
+  if (design.mode === "install") {
+    if (!design.disk)
+      out.push(error("disk", "install mode needs the disk to install on."));
+    if (
+      !paths.some(
+        (p) => p.kind === "directory" && isWithin(INSTALL_CONFIG_DIR, p.path),
+      )
+    )
+      out.push(
+        error(
+          "persistence.directories",
+          `persist "${INSTALL_CONFIG_DIR}": the configuration Tabula installs lives there, and without it the flake would be lost at every boot.`,
+        ),
+      );
+  }
+  if (design.mode === "convert") {
+    const convert = design.convert;
+    if (!convert) {
+      out.push(
+        error("convert", "convert mode needs the existing root filesystem."),
+      );
+    } else {
+      if (!convert.boot)
+        out.push(
+          error(
+            "convert.boot",
+            "/boot is inside the old root (no separate ESP or boot partition). The migration moves the old root aside, so the bootloader would lose its files: Tabula does not convert such a system. Add a separate boot partition first.",
+          ),
+        );
+      if (FLAKE_UNSAFE.test(convert.configDir))
+        out.push(
+          error(
+            "convert.configDir",
+            `"${convert.configDir}" holds a space, quote, "#", "?", "$" or backslash, which a flake reference cannot carry: move the configuration to a plain path.`,
+          ),
+        );
+      if (FLAKE_UNSAFE.test(convert.flakeAttr))
+        out.push(
+          error(
+            "convert.flakeAttr",
+            `"${convert.flakeAttr}" cannot be used in a flake reference.`,
+          ),
+        );
+      if (
+        !paths.some(
+          (p) => p.kind === "directory" && isWithin(convert.configDir, p.path),
+        )
+      )
+        out.push(
+          error(
+            "persistence.directories",
+            `persist "${convert.configDir}" (convert.configDir): otherwise the migration moves your configuration into /nix/${QUARANTINE} and the new system cannot find it.`,
+          ),
+        );
+    }
+  }
+  if (design.mode === "recover") {
+    const recover = design.recover;
+    if (!recover) {
+      out.push(error("recover", "recover mode needs the recover block."));
+    } else {
+      if (FLAKE_UNSAFE.test(recover.configDir))
+        out.push(
+          error(
+            "recover.configDir",
+            `"${recover.configDir}" cannot be used in a flake reference: move the configuration to a plain path.`,
+          ),
+        );
+      if (
+        recover.from === "old-root" &&
+        !paths.some(
+          (p) => p.kind === "directory" && isWithin(recover.configDir, p.path),
+        )
+      )
+        out.push(
+          error(
+            "recover.configDir",
+            `"${recover.configDir}" is not persisted, so from the LiveCD Tabula cannot find it under ${storage}.`,
+          ),
+        );
+      const added = persistedPaths(recover.add, design.users);
+      if (added.length === 0)
+        out.push(error("recover.add", "name at least one path to bring in."));
+      for (const a of added) {
+        const covering = paths.find((p) => isWithin(a.path, p.path));
+        if (covering)
+          out.push(
+            error(
+              "recover.add",
+              `"${a.path}" is already persisted (through "${covering.path}"): nothing to recover.`,
+            ),
+          );
+      }
+    }
+  }
+  return out;
+}

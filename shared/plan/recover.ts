@@ -1,0 +1,308 @@
+// Phase recover: bring state that was missed into persistent storage and
+// into the persistence config, then rebuild.
+//   from "live"      on the running stateless system: cp -a from the tmpfs
+//                    root (owners, modes, ACLs, xattrs, hardlinks), after
+//                    stopping the service that owns the path when known
+//   from "old-root"  from the LiveCD: rename out of the quarantine a
+//                    conversion left in /nix/old-root
+import type { Design, PersistenceDesign } from "../design/types";
+import { mountCommand, storageOnPartition } from "./install";
+import { MODULES_DIR, QUARANTINE, TABULA_DIR } from "./labels";
+import { persistedPaths, relativeToRoot } from "./persisted";
+import { owningService } from "./services";
+import { PLAN_DIR, TARGET, command, under } from "./quote";
+import type { Phase, Step } from "./types";
+
+/** The persistence block after recovery: the current one plus recover.add (what persistence.nix must say). */
+export function recoveredPersistence(design: Design): PersistenceDesign {
+  const add = design.recover!.add;
+  const users: PersistenceDesign["users"] = {};
+  for (const name of new Set([
+    ...Object.keys(design.persistence.users),
+    ...Object.keys(add.users),
+  ]).values()) {
+    const a = design.persistence.users[name];
+    const b = add.users[name];
+    users[name] = {
+      directories: [...(a?.directories ?? []), ...(b?.directories ?? [])],
+      files: [...(a?.files ?? []), ...(b?.files ?? [])],
+    };
+  }
+  return {
+    ...design.persistence,
+    directories: [...design.persistence.directories, ...add.directories],
+    files: [...design.persistence.files, ...add.files],
+    users,
+  };
+}
+
+/** The paths recover brings in, relative to "/", outermost first. */
+export function recoveredRelatives(design: Design): string[] {
+  return persistedPaths(design.recover!.add, design.users).map((p) =>
+    relativeToRoot(p.path),
+  );
+}
+
+export function recoverPhase(design: Design): Phase {
+  return design.recover!.from === "live"
+    ? recoverLive(design)
+    : recoverFromOldRoot(design);
+}
+
+function rebuildCommand(flakeRef: string): string {
+  return command(
+    "nixos-rebuild",
+    "boot",
+    "--flake",
+    flakeRef,
+    "--log-format",
+    "internal-json",
+    "-v",
+  );
+}
+
+function recoverLive(design: Design): Phase {
+  const recover = design.recover!;
+  const storage = design.persistence.storage;
+  const rels = recoveredRelatives(design);
+  const services = [
+    ...new Set(
+      rels.map((r) => owningService(`/${r}`)).filter((s) => s !== null),
+    ),
+  ].sort();
+  const steps: Step[] = [
+    {
+      id: "check-live",
+      title: "Check this is the running stateless system",
+      explain: `/ must be a tmpfs and ${storage} must exist; a path that is already a mount point is persisted already.`,
+      commands: [command("tabula_check_recover_live", storage, ...rels)],
+      destructive: false,
+      weight: 1,
+      requires: ["findmnt", "mountpoint"],
+    },
+  ];
+  if (services.length) {
+    steps.push({
+      id: "stop-services",
+      title: `Stop ${services.join(", ")}`,
+      explain:
+        "So the copy is consistent. They stay stopped until you reboot: what they would write now lives on the tmpfs and would be lost.",
+      commands: services.map((s) => command("systemctl", "stop", "--", s)),
+      destructive: false,
+      weight: 1,
+      requires: ["systemctl"],
+    });
+  }
+  steps.push(
+    {
+      id: "copy",
+      title: `Copy the chosen paths into ${storage}`,
+      explain:
+        "cp -a keeps owners, modes, ACLs, xattrs and hardlinks; each copy is made beside its place and renamed into it when complete.",
+      commands: rels.map((r) => command("tabula_copy_live", storage, r)),
+      destructive: false,
+      weight: 5,
+      requires: ["cp", "mv", "stat"],
+    },
+    modulesStep(recover.configDir),
+    {
+      id: "rebuild-boot",
+      title: "Rebuild (nixos-rebuild boot)",
+      explain:
+        "The new persistence takes effect at the next boot; never switch.",
+      commands: [rebuildCommand(`${recover.configDir}#${recover.flakeAttr}`)],
+      destructive: false,
+      weight: 10,
+      requires: ["nixos-rebuild"],
+    },
+  );
+  return {
+    name: "recover",
+    title: `Bring missed state into ${storage} (running system)`,
+    where: "running-system",
+    steps,
+    journal: [`/nix/${TABULA_DIR}/journal`],
+    summary: [
+      `The chosen paths are in ${storage} and in the persistence config.`,
+      "Reboot now: until then, changes to them are written to the tmpfs and lost.",
+      ...(services.length
+        ? [`${services.join(", ")} stay stopped until the reboot.`]
+        : []),
+    ],
+  };
+}
+
+function recoverFromOldRoot(design: Design): Phase {
+  const recover = design.recover!;
+  const store = storageOnPartition(design.persistence.storage)!;
+  const rels = recoveredRelatives(design);
+  const nix = under(TARGET, "nix");
+  const bootAt = under(TARGET, "boot");
+  const configInStorage = `${design.persistence.storage}${recover.configDir}`;
+  const skip = (check: string) => `tabula_target_given || ${check}`;
+  const steps: Step[] = [
+    {
+      id: "mount-root",
+      title: "Mount a tmpfs as the root at the target",
+      commands: [
+        command("tabula_check_mount_point", TARGET),
+        command("mkdir", "-p", "--", TARGET),
+        command(
+          "mount",
+          "-t",
+          "tmpfs",
+          "-o",
+          `mode=755,size=${design.root.size}`,
+          "none",
+          TARGET,
+        ),
+      ],
+      destructive: false,
+      weight: 1,
+      requires: ["mount", "findmnt", "mountpoint"],
+      guard: {
+        check: skip(command("tabula_is_mounted", TARGET, "tmpfs")),
+        done: "the target is already a tmpfs",
+      },
+    },
+    {
+      id: "mount-nix",
+      title: `Mount ${recover.nix.device} at the target's /nix`,
+      commands: [
+        command("tabula_check_not_running_root", recover.nix.device),
+        command("mkdir", "-p", "--", nix),
+        mountCommand(
+          recover.nix.fsType,
+          recover.nix.options,
+          recover.nix.device,
+          nix,
+        ),
+      ],
+      destructive: false,
+      weight: 1,
+      requires: ["mount", "findmnt"],
+      guard: {
+        check: skip(command("tabula_is_mounted", nix, recover.nix.device)),
+        done: "/nix is already mounted",
+      },
+    },
+  ];
+  if (recover.boot) {
+    steps.push({
+      id: "mount-boot",
+      title: `Mount ${recover.boot.device} at the target's /boot`,
+      commands: [
+        command("mkdir", "-p", "--", bootAt),
+        mountCommand(
+          recover.boot.fsType,
+          recover.boot.options,
+          recover.boot.device,
+          bootAt,
+        ),
+      ],
+      destructive: false,
+      weight: 1,
+      requires: ["mount", "findmnt"],
+      guard: {
+        check: skip(command("tabula_is_mounted", bootAt, recover.boot.device)),
+        done: "/boot is already mounted",
+      },
+    });
+  }
+  steps.push(
+    {
+      id: "check-quarantine",
+      title: `Check ${QUARANTINE}/ and ${store}/ on the partition`,
+      commands: [
+        command("tabula_check_recover_old_root", nix, store, QUARANTINE),
+      ],
+      destructive: false,
+      weight: 1,
+      requires: [],
+    },
+    {
+      id: "restore",
+      title: `Move the chosen paths from ${QUARANTINE}/ into ${store}/`,
+      explain:
+        "Renamed inside the partition (never copied); missing parent folders get the owner and mode they had in the quarantine.",
+      commands: rels.map((r) =>
+        command("tabula_restore", nix, store, QUARANTINE, r),
+      ),
+      destructive: true,
+      confirm: recover.nix.device,
+      weight: 3,
+      requires: ["mv", "stat", "chown", "chmod"],
+    },
+    {
+      ...modulesStep(
+        configInStorage,
+        under(TARGET, relativeToRoot(configInStorage)),
+      ),
+    },
+    {
+      id: "rebuild-boot",
+      title:
+        "Rebuild inside the installed system (nixos-enter, nixos-rebuild boot)",
+      commands: [
+        command(
+          "nixos-enter",
+          "--root",
+          TARGET,
+          "--",
+          "nixos-rebuild",
+          "boot",
+          "--flake",
+          `${configInStorage}#${recover.flakeAttr}`,
+        ),
+      ],
+      destructive: false,
+      weight: 10,
+      requires: ["nixos-enter"],
+    },
+    {
+      id: "unmount",
+      title: "Unmount the target",
+      commands: ["sync", command("umount", "-R", "--", TARGET)],
+      destructive: false,
+      weight: 1,
+      requires: ["umount"],
+      guard: {
+        check: skip(command("tabula_not_mounted", TARGET)),
+        done: "the target is not mounted",
+      },
+    },
+  );
+  return {
+    name: "recover",
+    title: `Bring paths back from /nix/${QUARANTINE} (LiveCD)`,
+    where: "livecd",
+    steps,
+    target: {
+      default: "/mnt",
+      meaning:
+        "where the system is assembled: tmpfs root, the partition at /nix, /boot",
+    },
+    journal: [under(nix, `${TABULA_DIR}/journal`).raw],
+    summary: [
+      `The chosen paths are back in ${design.persistence.storage} and in the persistence config. Reboot.`,
+    ],
+  };
+}
+
+function modulesStep(configDir: string, at?: ReturnType<typeof under>): Step {
+  const modules = at
+    ? under(at, MODULES_DIR)
+    : { raw: command(`${configDir}/${MODULES_DIR}`) };
+  return {
+    id: "update-modules",
+    title: `Update the persistence config in ${configDir}/${MODULES_DIR}`,
+    explain:
+      "A file that differs is shown as a diff and replaced only with your consent; the old one is kept as FILE.~N~.",
+    commands: [
+      command("tabula_install_modules", under(PLAN_DIR, MODULES_DIR), modules),
+    ],
+    destructive: false,
+    weight: 1,
+    requires: ["cp", "cmp", "diff"],
+  };
+}
