@@ -693,6 +693,18 @@ const rules: Rule[] = [
     path: 'users["Mira Okafor"]',
     message: /not a user name/,
   },
+  {
+    name: "a user named __proto__",
+    mode: "install",
+    mutate: (d) =>
+      Object.defineProperty(d.users, "__proto__", {
+        value: { isNormalUser: true },
+        enumerable: true,
+      }),
+    severity: "error",
+    path: "users.__proto__",
+    message: /not a user name/,
+  },
   // users and passwords
   {
     name: "install user without a hash",
