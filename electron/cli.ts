@@ -5,6 +5,8 @@
 import { version } from "../package.json";
 import { serveCommand } from "./cli/serve";
 import { scanCommand } from "./cli/scan";
+import { validateCommand } from "./cli/validate";
+import { planCommand } from "./cli/plan";
 
 export interface CliIO {
   out: (text: string) => void;
@@ -23,6 +25,8 @@ export const VERSION = version;
 export const commands: Record<string, Command> = {};
 commands.serve = serveCommand;
 commands.scan = scanCommand;
+commands.validate = validateCommand;
+commands.plan = planCommand;
 
 function help(): string {
   const verbs = Object.entries(commands)
@@ -75,7 +79,25 @@ export async function main(
   return command.run(rest, io);
 }
 
+let pipesGuarded = false;
+
+/**
+ * A reader that closes the pipe early (`tabula scan --root / | head`) is not
+ * an error: stop quietly, as Unix tools do, instead of crashing on EPIPE.
+ */
+function guardPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+      process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+    });
+  }
+}
+
 export function stdio(): CliIO {
+  guardPipes();
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
