@@ -9,7 +9,7 @@ import type { Design } from "../design/types";
 import { mountCommand, storageOnPartition } from "./install";
 import { MODULES_DIR, QUARANTINE, TABULA_DIR } from "./labels";
 import { isWithin, persistedPaths, relativeToRoot } from "./persisted";
-import { owningService } from "./services";
+import { owningService } from "../catalog/lookup";
 import { PLAN_DIR, TARGET, command, under } from "./quote";
 import type { Phase, Step } from "./types";
 
