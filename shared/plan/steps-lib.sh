@@ -286,6 +286,7 @@ tabula_phase_begin() {
       exit "$TABULA_EXIT_REFUSED"
     fi
   fi
+  if ((!TABULA_DRY_RUN)); then tabula_lock; fi
   trap tabula_on_exit EXIT
   trap 'tabula_on_signal INT' INT
   trap 'tabula_on_signal TERM' TERM
@@ -304,6 +305,21 @@ tabula_phase_begin() {
       printf 'Note: this machine has no %s, which step %s (%s) needs: the phase will stop there.\n' "$tool" "$index" "$title"
     fi
   done
+}
+
+# One run at a time per target: two runs moving the same files at once could
+# race between a check and its rename. The lock (flock on a file named after
+# the target, in /run/lock) goes away with the process, even after kill -9.
+tabula_lock() {
+  local dir=/run/lock key file
+  [[ -d $dir && -w $dir ]] || dir=${TMPDIR:-/tmp}
+  key=$(printf '%s' "${TARGET:-/}" | sha256sum)
+  file=$dir/tabula-steps-${key:0:16}.lock
+  exec {TABULA_LOCK_FD}>>"$file"
+  if ! flock -n "$TABULA_LOCK_FD"; then
+    printf 'Refused: another run of a Tabula step script is working on %s right now. Let it finish (or stop it), then run this again.\n' "$(tabula_q "${TARGET:-/}")" >&2
+    exit "$TABULA_EXIT_REFUSED"
+  fi
 }
 
 tabula_phase_end() {
