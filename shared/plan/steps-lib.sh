@@ -32,6 +32,8 @@ TARGET=''
 PLAN_DIR=''
 TABULA_PHASE=''
 TABULA_CURRENT_STEP=''
+TABULA_STEP_INDEX=0
+TABULA_STEP_TITLE=''
 TABULA_CURRENT_COMMAND=''
 TABULA_STOP_REASON=''
 TABULA_JOURNALS=()
@@ -1091,12 +1093,15 @@ tabula_install_modules() {
 # Makes new files in a git-tracked config visible to the flake (untracked files
 # are invisible to it): git add --intent-to-add, run as the repository's owner.
 tabula_git_track() {
-  local config=$1 rel=$2 owner
-  if ! command -v git >/dev/null 2>&1 || ! git -C "$config" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  local config=$1 rel=$2 owner gitdir
+  # Reading as root a repository someone else owns needs safe.directory
+  # (git refuses "dubious ownership" otherwise); the change is made as the owner.
+  if ! command -v git >/dev/null 2>&1 || ! git -c safe.directory='*' -C "$config" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     printf '      %s is not a git work tree: nothing to do.\n' "$(tabula_q "$config")"
     return 0
   fi
-  owner=$(stat -c %U -- "$(git -C "$config" rev-parse --absolute-git-dir)")
+  gitdir=$(git -c safe.directory='*' -C "$config" rev-parse --absolute-git-dir)
+  owner=$(stat -c %U -- "$gitdir")
   if [[ $owner == root || $owner == "$(id -un)" ]]; then
     tabula_do git -C "$config" add --intent-to-add -- "$rel"
   else
