@@ -4,6 +4,7 @@ import { openWorkspace, defaultWorkspace } from "../backend/files";
 import {
   createBackend,
   defaultMachineMode,
+  defaultStateDir,
   type Backend,
   type MachineMode,
 } from "../backend/services";
@@ -69,5 +70,6 @@ export async function openBackend(
     version,
     machine: choice.machine ?? defaultMachineMode(),
     files,
+    stateDir: defaultStateDir(),
   });
 }

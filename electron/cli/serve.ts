@@ -179,7 +179,11 @@ export async function serve(
   );
   deps.onListening?.(server);
 
+  // Terminals must not outlive the server, even if it ends abruptly.
+  const killAll = () => backend.killAllNow();
+  process.on("exit", killAll);
   await (deps.stopped ?? untilSignal());
+  process.off("exit", killAll);
   await server.close();
   await backend.close();
   io.out("Tabula stopped.\n");

@@ -27,6 +27,7 @@ describeWith(["chromium", "build"], "remote mode in Chromium", () => {
         version: "0.1.0",
         machine: "sandbox",
         files: await openWorkspace(base),
+        stateDir: path.join(base, "state"),
       }),
       rendererDir: builtRendererDir(),
       host: "127.0.0.1",
@@ -73,8 +74,8 @@ describeWith(["chromium", "build"], "remote mode in Chromium", () => {
     await page.goto(server.url);
     expect(page.url()).toBe(`http://127.0.0.1:${server.port}/`);
     await expect
-      .poll(() => page.getByTestId("backend-status").textContent())
-      .toBe("Connected over websocket to Tabula 0.1.0.");
+      .poll(() => page.getByTestId("machine-badge").textContent())
+      .toContain("Sandbox: nothing real is touched");
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict" });
     expect(await page.evaluate(() => document.cookie)).toBe("");
@@ -84,8 +85,8 @@ describeWith(["chromium", "build"], "remote mode in Chromium", () => {
     // A reload works from the cookie alone.
     await page.reload();
     await expect
-      .poll(() => page.getByTestId("backend-status").textContent())
-      .toBe("Connected over websocket to Tabula 0.1.0.");
+      .poll(() => page.getByTestId("machine-badge").textContent())
+      .toContain("Sandbox: nothing real is touched");
 
     // A second tab is told it does not control the backend.
     const second = await context.newPage();

@@ -1,4 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,6 +12,7 @@ import { openWorkspace } from "../../../../electron/backend/files";
 import {
   createBackend,
   defaultMachineMode,
+  SANDBOX_REAL_RUN,
   type Backend,
 } from "../../../../electron/backend/services";
 import { createDispatch } from "../../../../electron/backend/api-dispatch";
@@ -20,9 +27,13 @@ beforeAll(async () => {
     version: "1.2.3",
     machine: "sandbox",
     files: await openWorkspace(dir),
+    stateDir: path.join(dir, "state"),
   });
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await backend.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe("backend composition", () => {
   it("answers hello with the transport and control of the asking client", async () => {
@@ -77,6 +88,7 @@ describe("backend composition", () => {
       version: "1",
       machine: "real",
       files: await openWorkspace(dir),
+      stateDir: path.join(dir, "state"),
     });
     const reply = await createDispatch(
       real.handlersFor({ transport: "electron", controlling: () => true }),
@@ -103,6 +115,125 @@ describe("backend composition", () => {
     expect(problems).toContainEqual(
       expect.objectContaining({ path: "hostname", severity: "error" }),
     );
+  });
+
+  it("previews a plan with every file, or none for a broken design", async () => {
+    const handlers = backend.handlersFor({
+      transport: "electron",
+      controlling: () => true,
+    });
+    const example = JSON.parse(
+      readFileSync("docs/examples/convert.json", "utf8"),
+    ) as unknown;
+    const preview = await handlers.plan({ design: example });
+    expect(preview.plan?.phases.map((p) => p.name)).toEqual([
+      "prepare",
+      "migrate",
+      "bootloader",
+    ]);
+    expect(preview.files.map((f) => f.path)).toEqual(
+      expect.arrayContaining([
+        "nixos/persistence.nix",
+        "flake-changes.md",
+        "design.json",
+        "plan.json",
+        "steps.sh",
+        "migration.json",
+      ]),
+    );
+    // The sandbox reads no flake of this machine: no patch, the changes are described.
+    expect(preview.files.map((f) => f.path)).not.toContain("flake.patch");
+    const broken = await handlers.plan({ design: { format: "tabula/1" } });
+    expect(broken.plan).toBeNull();
+    expect(broken.files).toEqual([]);
+    expect(broken.problems.length).toBeGreaterThan(0);
+  });
+
+  it("writes a plan folder only for a design that has a plan", async () => {
+    const handlers = backend.handlersFor({
+      transport: "electron",
+      controlling: () => true,
+    });
+    await expect(
+      handlers.writePlan({ name: "broken", design: { format: "tabula/1" } }),
+    ).rejects.toThrow(
+      /^The design has \d+ errors, so it has no plan yet; fix them first \(mode: /,
+    );
+    const example = JSON.parse(
+      readFileSync("docs/examples/install.json", "utf8"),
+    ) as unknown;
+    const written = await handlers.writePlan({
+      name: "laptop",
+      design: example,
+    });
+    expect(written.dir).toBe(path.join(dir, "laptop.plan"));
+    expect(written.files).toContain("steps.sh");
+  });
+
+  it("refuses a real run in the sandbox, and unknown phases", async () => {
+    const handlers = backend.handlersFor({
+      transport: "electron",
+      controlling: () => true,
+    });
+    const example = JSON.parse(
+      readFileSync("docs/examples/install.json", "utf8"),
+    ) as unknown;
+    await expect(
+      handlers.runPhase({
+        design: example,
+        phase: "install",
+        dryRun: false,
+        cols: 80,
+        rows: 24,
+      }),
+    ).rejects.toThrow(SANDBOX_REAL_RUN);
+    await expect(
+      handlers.runPhase({
+        design: example,
+        phase: "recover",
+        dryRun: true,
+        cols: 80,
+        rows: 24,
+      }),
+    ).rejects.toThrow(
+      'A install plan has no phase "recover"; its phases are install.',
+    );
+  });
+
+  it("scans a given root, keeping what a design persists", async () => {
+    const handlers = backend.handlersFor({
+      transport: "electron",
+      controlling: () => true,
+    });
+    await expect(handlers.scan({})).rejects.toThrow(
+      /"scan" is not available yet: the sandbox machine's root folder/,
+    );
+    const root = mkdtempSync(path.join(tmpdir(), "api-scan-"));
+    try {
+      mkdirSync(path.join(root, "var", "lib", "docker"), { recursive: true });
+      writeFileSync(path.join(root, "var", "lib", "docker", "x"), "x");
+      mkdirSync(path.join(root, "srv"));
+      writeFileSync(path.join(root, "srv", "y"), "y");
+      const all = await handlers.scan({ root });
+      expect(all.entries.map((e) => e.path).sort()).toEqual([
+        "/srv/y",
+        "/var/lib/docker",
+      ]);
+      const example = JSON.parse(
+        readFileSync("docs/examples/install.json", "utf8"),
+      ) as { persistence: { directories: unknown[] } };
+      example.persistence.directories.push("/srv");
+      const kept = await handlers.scan({ root, design: example });
+      expect(kept.entries.map((e) => e.path)).toEqual(["/var/lib/docker"]);
+      await expect(
+        handlers.scan({ root, design: { format: "tabula/1" } }),
+      ).rejects.toThrow(/The design given to scan has \d+ errors/);
+      await expect(
+        handlers.scan({ root: path.join(root, "none") }),
+      ).rejects.toThrow(/is not a folder/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("forwards events to subscribers until they leave", () => {
