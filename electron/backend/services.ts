@@ -1,9 +1,7 @@
 // The backend behind both transports: every API method bound to the service
-// that does it. A method whose service is not part of this build answers
-// with a sentence saying so; nothing is ever faked.
-import { readFileSync } from "node:fs";
+// that does it, on the real machine or on the sandbox's pretend one.
 import path from "node:path";
-import type { ApiHandlers, ApiMethod, Hello } from "../../shared/api/contract";
+import type { ApiHandlers, Hello } from "../../shared/api/contract";
 import { persistedPaths } from "../../shared/design/checks";
 import { validateDesign } from "../../shared/design/validate";
 import { createEventBus, type EventBus } from "./events";
@@ -12,10 +10,17 @@ import { listDir } from "./list-dir";
 import { noPlanSentence, planPreview } from "./plan-preview";
 import { probeMachine } from "./probe";
 import { RunnerService } from "./runner";
+import {
+  createSandbox,
+  sandboxRun,
+  type MachineMode,
+  type Sandbox,
+  type SandboxScenario,
+} from "./sandbox";
 import { ScanError, scanRootAsync } from "./scan";
 import { TerminalService } from "./terminal";
 
-export type MachineMode = "sandbox" | "real";
+export type { MachineMode } from "./sandbox";
 
 export interface BackendOptions {
   version: string;
@@ -23,6 +28,12 @@ export interface BackendOptions {
   files: FilesService;
   /** Tabula's own folder: run logs, and the plan folders runs execute from. */
   stateDir: string;
+  /**
+   * The pretend machine (sandbox mode). When absent in sandbox mode, a fresh
+   * one is made for `scenario` and thrown away on close.
+   */
+  sandbox?: Sandbox;
+  scenario?: SandboxScenario;
   /** For tests: a terminal service with other settings. */
   terminals?: TerminalService;
 }
@@ -36,6 +47,8 @@ export interface ClientContext {
 
 export interface Backend {
   machine: MachineMode;
+  /** The pretend machine in sandbox mode, null on the real machine. */
+  sandbox: Sandbox | null;
   workspace: string;
   events: EventBus;
   handlersFor(client: ClientContext): ApiHandlers;
@@ -45,12 +58,6 @@ export interface Backend {
   killAllNow(): void;
 }
 
-export function notAvailable(method: ApiMethod, service: string): Error {
-  return new Error(
-    `"${method}" is not available yet: ${service} is not part of this build of Tabula.`,
-  );
-}
-
 /** Where Tabula keeps its own state (logs, run folders). */
 export function defaultStateDir(env = process.env): string {
   const base =
@@ -58,11 +65,13 @@ export function defaultStateDir(env = process.env): string {
   return path.join(base, "tabula");
 }
 
-export const SANDBOX_REAL_RUN =
-  'In the sandbox, phases run as dry runs only, so that nothing real is touched: choose "dry run", or start Tabula with --real on the machine you mean to change.';
-
 export function createBackend(options: BackendOptions): Backend {
   const { files, machine } = options;
+  const ownSandbox = machine === "sandbox" && !options.sandbox;
+  const sandbox =
+    machine === "sandbox"
+      ? (options.sandbox ?? createSandbox({ scenario: options.scenario }))
+      : null;
   const events = createEventBus();
   const terminals = options.terminals ?? new TerminalService();
   const runner = new RunnerService(terminals, {
@@ -71,14 +80,9 @@ export function createBackend(options: BackendOptions): Backend {
   terminals.on("terminal.data", (p) => events.emit("terminal.data", p));
   terminals.on("terminal.exit", (p) => events.emit("terminal.exit", p));
   runner.on("run.status", (s) => events.emit("run.status", s));
-  // The real machine's own config is read for a conversion's flake.patch;
-  // the sandbox's pretend machine has none here yet.
-  const configRoot = machine === "real" ? "/" : null;
-
-  const missing =
-    (method: ApiMethod, service: string) => async (): Promise<never> => {
-      throw notAvailable(method, service);
-    };
+  // The machine's own /etc/nixos is read for a conversion's flake.patch: the
+  // real one, or the one inside the sandbox's pretend root partition.
+  const configRoot = sandbox ? sandbox.rootPartition : "/";
 
   /** The plan folder a run executes from: the plan's files, written afresh. */
   async function runFolder(
@@ -116,21 +120,16 @@ export function createBackend(options: BackendOptions): Backend {
         transport: client.transport,
         controlling: client.controlling(),
       }),
-      // The sandbox's pretend machine comes with the sandbox service.
-      probe:
-        machine === "real"
-          ? () => probeMachine()
-          : missing("probe", "the sandbox machine"),
+      probe: async () => (sandbox ? sandbox.facts() : probeMachine()),
       validate: async ({ design }) => ({
         problems: validateDesign(design).problems,
       }),
       plan: ({ design }) => planPreview(design, configRoot),
       scan: async ({ root, design }) => {
-        if (root === undefined && machine === "sandbox")
-          throw notAvailable("scan", "the sandbox machine's root folder");
         try {
           return await scanRootAsync({
-            root: root ?? "/",
+            // The sandbox's live system is its pretend root partition.
+            root: root ?? sandbox?.rootPartition ?? "/",
             persisted: design === undefined ? [] : keptBy(design),
           });
         } catch (error) {
@@ -148,7 +147,6 @@ export function createBackend(options: BackendOptions): Backend {
         return files.writePlan(name, preview.files);
       },
       runPhase: async ({ design, phase, dryRun, cols, rows }) => {
-        if (machine === "sandbox" && !dryRun) throw new Error(SANDBOX_REAL_RUN);
         const preview = await planPreview(design, configRoot);
         if (!preview.plan) throw new Error(noPlanSentence(preview));
         const plan = preview.plan;
@@ -156,17 +154,26 @@ export function createBackend(options: BackendOptions): Backend {
           throw new Error(
             `A ${plan.mode} plan has no phase "${phase}"; its phases are ${plan.phases.map((p) => p.name).join(", ")}.`,
           );
+        // On the pretend machine the sandbox decides what may run for real
+        // (docs/probe-and-sandbox.md); a dry run asked for stays dry.
+        const how = sandbox ? sandboxRun(phase, sandbox) : null;
         const dir = await runFolder(plan.planId, preview);
         const run = runner.start({
           plan,
           phase,
           script: path.join(dir, "steps.sh"),
           cwd: dir,
-          dryRun,
+          dryRun: dryRun || (how?.dryRun ?? false),
+          target: targetOf(how?.args ?? []),
+          force: how?.args.includes("--force") ?? false,
           cols,
           rows,
         });
-        return { runId: run.id, terminalId: run.terminal.id };
+        return {
+          runId: run.id,
+          terminalId: run.terminal.id,
+          ...(how ? { note: how.explanation } : {}),
+        };
       },
       cancelRun: ({ runId }) => runner.cancel(runId),
       runStatus: async ({ runId }) => runner.status(runId),
@@ -195,30 +202,21 @@ export function createBackend(options: BackendOptions): Backend {
 
   return {
     machine,
+    sandbox,
     workspace: files.workspace,
     events,
     handlersFor,
     close: async () => {
       await runner.shutdown();
       await terminals.shutdown();
+      if (ownSandbox) sandbox?.dispose();
     },
     killAllNow: () => terminals.killAllNow(),
   };
 }
 
-/**
- * Sandbox unless this is NixOS (a LiveCD or an installed system), where the
- * real machine is the point. `--sandbox`/`--real` override it.
- */
-export function defaultMachineMode(
-  osRelease: () => string = () => readFileSync("/etc/os-release", "utf8"),
-): MachineMode {
-  let text: string;
-  try {
-    text = osRelease();
-  } catch {
-    return "sandbox";
-  }
-  const id = /^ID="?([^"\n]*)"?$/m.exec(text)?.[1];
-  return id === "nixos" ? "real" : "sandbox";
+/** The value after --target in a sandbox run's arguments. */
+function targetOf(args: string[]): string | undefined {
+  const i = args.indexOf("--target");
+  return i >= 0 ? args[i + 1] : undefined;
 }

@@ -8,7 +8,7 @@ import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { openWorkspace } from "../../electron/backend/files";
-import { createBackend } from "../../electron/backend/services";
+import { createBackend, type Backend } from "../../electron/backend/services";
 import { builtRendererDir } from "../../electron/cli/serve";
 import { startServer, type RunningServer } from "../../electron/remote/server";
 import { chromiumPath, describeWith } from "../support/needs";
@@ -16,19 +16,21 @@ import { chromiumPath, describeWith } from "../support/needs";
 describeWith(["chromium", "build"], "remote mode in Chromium", () => {
   let base: string;
   let server: RunningServer;
+  let backend: Backend;
   let evil: Server;
   let evilPort: number;
   let browser: Browser;
 
   beforeAll(async () => {
     base = mkdtempSync(path.join(tmpdir(), "api-e2e-"));
+    backend = createBackend({
+      version: "0.1.0",
+      machine: "sandbox",
+      files: await openWorkspace(base),
+      stateDir: path.join(base, "state"),
+    });
     server = await startServer({
-      backend: createBackend({
-        version: "0.1.0",
-        machine: "sandbox",
-        files: await openWorkspace(base),
-        stateDir: path.join(base, "state"),
-      }),
+      backend,
       rendererDir: builtRendererDir(),
       host: "127.0.0.1",
       port: 0,
@@ -58,6 +60,7 @@ describeWith(["chromium", "build"], "remote mode in Chromium", () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await backend?.close();
     evil?.close();
     rmSync(base, { recursive: true, force: true });
   });

@@ -425,15 +425,17 @@ describeWith(["bash"], "WebSocket API", () => {
         ]),
       },
     });
-    // In the sandbox, what needs the pretend machine says so; nothing is faked.
+    // The sandbox's pretend machine: its facts, and its root partition as the live system.
     expect(await c.call("probe", {})).toMatchObject({
-      error: {
-        message: expect.stringMatching(/^"probe" is not available yet/),
-      },
+      result: { machine: "sandbox", os: { kind: "nixos-livecd" } },
     });
-    expect(await c.call("scan", {})).toMatchObject({
-      error: { message: expect.stringMatching(/^"scan" is not available yet/) },
-    });
+    const pretend = (await c.call("scan", {})) as {
+      result: { root: string; entries: { path: string }[] };
+    };
+    expect(pretend.result.root).toBe(backend.sandbox!.rootPartition);
+    expect(pretend.result.entries.map((e) => e.path)).toContain(
+      "/var/lib/docker",
+    );
   });
 
   it("round-trips plans, plan folders, scans and folder listings", async () => {
@@ -501,26 +503,11 @@ describeWith(["bash"], "WebSocket API", () => {
     });
   });
 
-  it("runs a phase as a dry run, streaming its terminal and its status", async () => {
+  it("runs a phase the way the sandbox allows, streaming its terminal and its status", async () => {
     const c = await open();
     const example = JSON.parse(
       readFileSync("docs/examples/install.json", "utf8"),
     ) as unknown;
-    expect(
-      await c.call("runPhase", {
-        design: example,
-        phase: "install",
-        dryRun: false,
-        cols: 100,
-        rows: 30,
-      }),
-    ).toMatchObject({
-      error: {
-        message: expect.stringMatching(
-          /In the sandbox, phases run as dry runs only/,
-        ),
-      },
-    });
     expect(
       await c.call("runPhase", {
         design: example,
@@ -535,13 +522,16 @@ describeWith(["bash"], "WebSocket API", () => {
           'A install plan has no phase "migrate"; its phases are install.',
       },
     });
+    // A real install was asked for: the sandbox's disks are pretend, so it
+    // runs as a dry run on the sandbox's target folder, and says so.
     const started = (await c.call("runPhase", {
       design: example,
       phase: "install",
-      dryRun: true,
+      dryRun: false,
       cols: 100,
       rows: 30,
-    })) as { result: { runId: string; terminalId: string } };
+    })) as { result: { runId: string; terminalId: string; note: string } };
+    expect(started.result.note).toMatch(/install runs as a dry run/);
     const { runId, terminalId } = started.result;
     const final = await c.next(
       (m) =>
@@ -571,6 +561,12 @@ describeWith(["bash"], "WebSocket API", () => {
       true,
     );
     expect(log.result.text).toMatch(/nixos-install/);
+    expect(log.result.text).toContain(
+      `TARGET=${backend.sandbox!.installTarget} `,
+    );
+    expect(log.result.text).toContain(
+      "Dry run: every command is printed, nothing is changed.",
+    );
     expect(await c.call("cancelRun", { runId })).toEqual({
       id: expect.any(Number),
       result: { cancelled: false },

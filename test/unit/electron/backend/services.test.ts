@@ -11,8 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openWorkspace } from "../../../../electron/backend/files";
 import {
   createBackend,
-  defaultMachineMode,
-  SANDBOX_REAL_RUN,
   type Backend,
 } from "../../../../electron/backend/services";
 import { createDispatch } from "../../../../electron/backend/api-dispatch";
@@ -70,17 +68,18 @@ describe("backend composition", () => {
     });
   });
 
-  it("says a method is not available yet rather than faking it", async () => {
-    const dispatch = createDispatch(
-      backend.handlersFor({ transport: "electron", controlling: () => true }),
-    );
-    // The sandbox's pretend machine has not landed: no pretend facts.
-    expect(await dispatch("probe", {})).toEqual({
-      error: {
-        message:
-          '"probe" is not available yet: the sandbox machine is not part of this build of Tabula.',
-      },
+  it("probes the sandbox's pretend machine in sandbox mode", async () => {
+    const facts = await backend
+      .handlersFor({
+        transport: "electron",
+        controlling: () => true,
+      })
+      .probe({});
+    expect(facts).toMatchObject({
+      machine: "sandbox",
+      os: { kind: "nixos-livecd" },
     });
+    expect(backend.sandbox?.scenario).toBe("livecd");
   });
 
   it("probes the real machine in real mode", async () => {
@@ -141,8 +140,9 @@ describe("backend composition", () => {
         "migration.json",
       ]),
     );
-    // The sandbox reads no flake of this machine: no patch, the changes are described.
-    expect(preview.files.map((f) => f.path)).not.toContain("flake.patch");
+    // The flake read is the one inside the sandbox's pretend root, not this machine's.
+    const patch = preview.files.find((f) => f.path === "flake.patch");
+    expect(patch?.content).toMatch(/impermanence/);
     const broken = await handlers.plan({ design: { format: "tabula/1" } });
     expect(broken.plan).toBeNull();
     expect(broken.files).toEqual([]);
@@ -170,7 +170,7 @@ describe("backend composition", () => {
     expect(written.files).toContain("steps.sh");
   });
 
-  it("refuses a real run in the sandbox, and unknown phases", async () => {
+  it("refuses a phase the design's plan does not have", async () => {
     const handlers = backend.handlersFor({
       transport: "electron",
       controlling: () => true,
@@ -178,15 +178,6 @@ describe("backend composition", () => {
     const example = JSON.parse(
       readFileSync("docs/examples/install.json", "utf8"),
     ) as unknown;
-    await expect(
-      handlers.runPhase({
-        design: example,
-        phase: "install",
-        dryRun: false,
-        cols: 80,
-        rows: 24,
-      }),
-    ).rejects.toThrow(SANDBOX_REAL_RUN);
     await expect(
       handlers.runPhase({
         design: example,
@@ -205,9 +196,10 @@ describe("backend composition", () => {
       transport: "electron",
       controlling: () => true,
     });
-    await expect(handlers.scan({})).rejects.toThrow(
-      /"scan" is not available yet: the sandbox machine's root folder/,
-    );
+    // Without a root, the sandbox's pretend root partition is the live system.
+    const pretend = await handlers.scan({});
+    expect(pretend.root).toBe(backend.sandbox?.rootPartition);
+    expect(pretend.entries.map((e) => e.path)).toContain("/var/lib/docker");
     const root = mkdtempSync(path.join(tmpdir(), "api-scan-"));
     try {
       mkdirSync(path.join(root, "var", "lib", "docker"), { recursive: true });
@@ -248,27 +240,12 @@ describe("backend composition", () => {
   });
 });
 
-describe("machine mode", () => {
-  it("is real on NixOS and sandbox elsewhere", () => {
-    expect(
-      defaultMachineMode(() => 'NAME=NixOS\nID=nixos\nVERSION_ID="25.05"\n'),
-    ).toBe("real");
-    expect(defaultMachineMode(() => 'ID="nixos"\n')).toBe("real");
-    expect(defaultMachineMode(() => "ID=debian\nID_LIKE=nixos\n")).toBe(
-      "sandbox",
-    );
-    expect(
-      defaultMachineMode(() => {
-        throw new Error("ENOENT");
-      }),
-    ).toBe("sandbox");
-  });
-
+describe("backend options", () => {
   it("takes --sandbox, --real and --workspace, refusing contradictions", () => {
     expect(
       takeBackendOptions(["--real", "--port", "1", "--workspace", "/w"]),
     ).toEqual({
-      choice: { machine: "real", workspace: "/w" },
+      choice: { machine: "real", scenario: null, workspace: "/w" },
       rest: ["--port", "1"],
     });
     expect(takeBackendOptions(["--workspace=/x"]).choice.workspace).toBe("/x");
@@ -278,5 +255,14 @@ describe("machine mode", () => {
     expect(() => takeBackendOptions(["--workspace"])).toThrow(
       /--workspace needs a folder/,
     );
+    expect(
+      takeBackendOptions(["--scenario", "stateless", "--sandbox"]).choice,
+    ).toMatchObject({ machine: "sandbox", scenario: "stateless" });
+    expect(() => takeBackendOptions(["--scenario", "cloud"])).toThrow(
+      '--scenario must be one of livecd, installed, stateless, not "cloud".',
+    );
+    expect(() =>
+      takeBackendOptions(["--scenario=installed", "--real"]),
+    ).toThrow(/cannot go with --real/);
   });
 });
