@@ -1,0 +1,87 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from "vitest";
+import RunScreen from "../../../../renderer/src/screens/RunScreen.vue";
+import { useDesignStore } from "../../../../renderer/src/stores/design";
+import { useRunStore } from "../../../../renderer/src/stores/run";
+import {
+  installDesign,
+  mountWith,
+  sampleStatus,
+  settle,
+  setup,
+  until,
+} from "../support";
+
+let unmount: (() => void) | null = null;
+afterEach(() => unmount?.());
+
+describe("Run screen", () => {
+  it("starts the requested phase, shows steps, progress and build progress, then the summary", async () => {
+    const ctx = setup({
+      runPhase: async () => ({ runId: "r1", terminalId: "t1" }),
+      runStatus: async () => sampleStatus({ percent: 0 }),
+      terminalAck: async () => null,
+      terminalResize: async () => null,
+    });
+    useDesignStore().load(installDesign(), "t", null);
+    useRunStore().request("install", false);
+    const w = mountWith(RunScreen, ctx);
+    unmount = () => w.unmount();
+    await until(() => ctx.fake.calls.some((c) => c.method === "runPhase"));
+    const args = ctx.fake.calls.find((c) => c.method === "runPhase")!.args as {
+      cols: number;
+      rows: number;
+    };
+    expect(args.cols).toBeGreaterThan(0);
+    expect(args.rows).toBeGreaterThan(0);
+    await settle();
+    ctx.fake.emit(
+      "run.status",
+      sampleStatus({
+        percent: 42,
+        build: {
+          buildsDone: 3,
+          buildsExpected: 12,
+          buildsFailed: 0,
+          running: ["hello-2.12"],
+          downloadsDone: 1,
+          downloadsExpected: 4,
+          bytesDone: 10 * 1024 ** 2,
+          bytesExpected: 40 * 1024 ** 2,
+          phases: { "hello-2.12": "buildPhase" },
+        },
+      }),
+    );
+    await settle();
+    expect(w.get("[data-testid=progress]").attributes("aria-valuenow")).toBe(
+      "42",
+    );
+    expect(w.get("[data-testid=step-partition]").attributes("data-state")).toBe(
+      "running",
+    );
+    expect(w.get("[data-testid=build-progress]").text()).toMatch(
+      /3 of 12 builds.*1 of 4 downloads, 10 MiB of 40 MiB/s,
+    );
+    expect(w.get("[data-testid=build-progress]").text()).toMatch(
+      /hello-2\.12\s*buildPhase/,
+    );
+    expect(w.find("[data-testid=run-summary]").exists()).toBe(false);
+    ctx.fake.emit(
+      "run.status",
+      sampleStatus({
+        percent: 100,
+        state: "failed",
+        exitCode: 1,
+        steps: [
+          { id: "check", title: "Check the disk", state: "done" },
+          { id: "partition", title: "Partition /dev/nvme0n1", state: "failed" },
+        ],
+      }),
+    );
+    await settle();
+    expect(w.get("[data-testid=run-summary]").text()).toMatch(
+      /^Failed at “Partition \/dev\/nvme0n1”/,
+    );
+    expect(w.get("h1").text()).toBe("install: failed");
+  });
+});
