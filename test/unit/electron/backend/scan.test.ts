@@ -21,6 +21,7 @@ import {
   scanRootAsync,
 } from "../../../../electron/backend/scan";
 import { isManagedLink } from "../../../../electron/backend/scan-rules";
+import { suggestFor } from "../../../../electron/backend/scan-suggestions";
 import type { ScanEntry } from "../../../../shared/scan/types";
 
 const roots: string[] = [];
@@ -76,7 +77,10 @@ describe("scan", () => {
         bytes: 1027,
         files: 3,
         newest: expect.any(String),
-        suggestion: expect.objectContaining({ preset: null }),
+        suggestion: {
+          reason: expect.stringMatching(/docker/i),
+          preset: expect.any(String),
+        },
       },
     ]);
     // the newest file, since the folders were set to 1970
@@ -351,5 +355,18 @@ describe("scan", () => {
     expect(() => scanRoot({ root: join(root, "missing") })).toThrow(
       /missing is not a folder: give the root of the system to scan with --root, e\.g\. --root \/\./,
     );
+  });
+
+  it("suggests from the catalog, and names what a folded folder holds", () => {
+    expect(suggestFor("/var/lib/docker")).toEqual({
+      reason: expect.stringMatching(/docker/i),
+      preset: expect.any(String),
+    });
+    expect(suggestFor("/etc/NetworkManager")?.reason).toMatch(
+      /^Holds \/etc\/NetworkManager\/system-connections: /,
+    );
+    expect(suggestFor("/root")?.reason).toMatch(/^Holds \/root\/\.ssh: /);
+    expect(suggestFor("/home/alice")?.reason).toMatch(/^Holds \/home\/alice\//);
+    expect(suggestFor("/srv/www")).toBeNull();
   });
 });
