@@ -23,6 +23,7 @@ import {
 import { isManagedLink } from "../../../../electron/backend/scan-rules";
 import { suggestFor } from "../../../../electron/backend/scan-suggestions";
 import type { ScanEntry } from "../../../../shared/scan/types";
+import { describeWith } from "../../../support/needs";
 
 const roots: string[] = [];
 afterEach(() => {
@@ -295,6 +296,42 @@ describe("scan", () => {
     expect(paths(result.entries)).toEqual(["/srv/here"]);
   });
 
+  it("gives the same result in time slices as in one go", async () => {
+    const spec: Record<string, string> = {};
+    for (let i = 0; i < 3000; i++) spec[`srv/d${i % 7}/f${i}`] = String(i);
+    spec["etc/hostname"] = "x";
+    const root = tree(spec);
+    const whole = scanRoot({ root });
+    const sliced = await scanRootAsync({ root }, 0);
+    expect(sliced).toEqual(whole);
+    expect(whole.entries).toHaveLength(8);
+  });
+
+  it("refuses a root that is not a folder, in one sentence", () => {
+    const root = tree({ "file.txt": "x" });
+    expect(() => scanRoot({ root: join(root, "file.txt") })).toThrow(ScanError);
+    expect(() => scanRoot({ root: join(root, "missing") })).toThrow(
+      /missing is not a folder: give the root of the system to scan with --root, e\.g\. --root \/\./,
+    );
+  });
+
+  it("suggests from the catalog, and names what a folded folder holds", () => {
+    expect(suggestFor("/var/lib/docker")).toEqual({
+      reason: expect.stringMatching(/docker/i),
+      preset: expect.any(String),
+    });
+    expect(suggestFor("/etc/NetworkManager")?.reason).toMatch(
+      /^Holds \/etc\/NetworkManager\/system-connections: /,
+    );
+    expect(suggestFor("/root")?.reason).toMatch(/^Holds \/root\/\.ssh: /);
+    expect(suggestFor("/home/alice")?.reason).toMatch(/^Holds \/home\/alice\//);
+    expect(suggestFor("/srv/www")).toBeNull();
+  });
+});
+
+// Root reads everything, so an unreadable folder needs an unprivileged scan:
+// setpriv drops to nobody, which only root can do.
+describeWith(["root"], "scan as an unprivileged user", () => {
   it("reports unreadable folders and goes on (run as an unprivileged user)", () => {
     const root = tree({
       "srv/secret/f": "x",
@@ -336,37 +373,5 @@ describe("scan", () => {
       "/srv/open",
       "/srv/secret",
     ]);
-  });
-
-  it("gives the same result in time slices as in one go", async () => {
-    const spec: Record<string, string> = {};
-    for (let i = 0; i < 3000; i++) spec[`srv/d${i % 7}/f${i}`] = String(i);
-    spec["etc/hostname"] = "x";
-    const root = tree(spec);
-    const whole = scanRoot({ root });
-    const sliced = await scanRootAsync({ root }, 0);
-    expect(sliced).toEqual(whole);
-    expect(whole.entries).toHaveLength(8);
-  });
-
-  it("refuses a root that is not a folder, in one sentence", () => {
-    const root = tree({ "file.txt": "x" });
-    expect(() => scanRoot({ root: join(root, "file.txt") })).toThrow(ScanError);
-    expect(() => scanRoot({ root: join(root, "missing") })).toThrow(
-      /missing is not a folder: give the root of the system to scan with --root, e\.g\. --root \/\./,
-    );
-  });
-
-  it("suggests from the catalog, and names what a folded folder holds", () => {
-    expect(suggestFor("/var/lib/docker")).toEqual({
-      reason: expect.stringMatching(/docker/i),
-      preset: expect.any(String),
-    });
-    expect(suggestFor("/etc/NetworkManager")?.reason).toMatch(
-      /^Holds \/etc\/NetworkManager\/system-connections: /,
-    );
-    expect(suggestFor("/root")?.reason).toMatch(/^Holds \/root\/\.ssh: /);
-    expect(suggestFor("/home/alice")?.reason).toMatch(/^Holds \/home\/alice\//);
-    expect(suggestFor("/srv/www")).toBeNull();
   });
 });
