@@ -336,9 +336,11 @@ describeWith(["root"], "scan as an unprivileged user", () => {
     const root = tree({
       "srv/secret/f": "x",
       "srv/open/g": "y",
+      "srv/outer/inner/h": "z",
       "home/alice/private/h": "z",
     });
     chmodSync(join(root, "srv/secret"), 0o700);
+    chmodSync(join(root, "srv/outer/inner"), 0o700);
     chmodSync(join(root, "home/alice"), 0o700);
     chmodSync(root, 0o755);
     const out = execFileSync(
@@ -357,20 +359,18 @@ describeWith(["root"], "scan as an unprivileged user", () => {
       { encoding: "utf8" },
     );
     const result = JSON.parse(out) as ReturnType<typeof scanRoot>;
+    const denied = "permission denied (run the scan as root to see inside)";
     expect(result.errors).toEqual([
-      {
-        path: "/home/alice",
-        message: "permission denied (run the scan as root to see inside)",
-      },
-      {
-        path: "/srv/secret",
-        message: "permission denied (run the scan as root to see inside)",
-      },
+      { path: "/home/alice", message: denied },
+      { path: "/srv/outer/inner", message: denied },
+      { path: "/srv/secret", message: denied },
     ]);
-    // still listed, with what could not be counted left at zero
+    // Still listed (a folder holding only an unreadable one too), with what
+    // could not be counted left at zero.
     expect(paths(result.entries)).toEqual([
       "/home/alice",
       "/srv/open",
+      "/srv/outer",
       "/srv/secret",
     ]);
   });
