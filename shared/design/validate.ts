@@ -3,6 +3,7 @@
 // errors so a typo is never silently ignored. A design with no errors comes
 // back in normal form (./normalize.ts); warnings do not block it.
 // docs/design-format.md lists every rule.
+import { planProblems } from "../plan/compile";
 import { checkDesign } from "./checks";
 import { normalizeDesign } from "./normalize";
 import { homePathFault, systemPathFault } from "./paths";
@@ -135,6 +136,9 @@ export function validateDesign(input: unknown): Validation {
   const read = new DesignReader(new Reader(findings));
   const draft = read.design(input);
   if (draft) checkDesign(findings, draft, (list, i) => read.origin(list, i));
+  // What the step plan cannot do with an otherwise valid design (shared/plan).
+  if (draft && !findings.hasErrors)
+    findings.problems.push(...planProblems(normalizeDesign(draft)));
   return {
     design: draft && !findings.hasErrors ? normalizeDesign(draft) : null,
     problems: findings.problems,
