@@ -5,6 +5,8 @@
 import { version } from "../package.json";
 import { serveCommand } from "./cli/serve";
 import { scanCommand } from "./cli/scan";
+import { validateCommand } from "./cli/validate";
+import { planCommand } from "./cli/plan";
 
 export interface CliIO {
   out: (text: string) => void;
@@ -23,6 +25,8 @@ export const VERSION = version;
 export const commands: Record<string, Command> = {};
 commands.serve = serveCommand;
 commands.scan = scanCommand;
+commands.validate = validateCommand;
+commands.plan = planCommand;
 
 function help(): string {
   const verbs = Object.entries(commands)

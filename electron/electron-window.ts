@@ -1,37 +1,8 @@
-// The Electron window's security settings, kept apart from main.ts so unit
-// tests can check them in plain Node (with `electron` mocked). Every setting
-// here follows Electron's security checklist (docs/security.md).
-import type { BrowserWindowConstructorOptions } from "electron";
-
+// The Electron adapter's security decisions that need no Electron at run
+// time, kept apart from main.ts so unit tests check them in plain Node. The
+// window's own options stay in main.ts, written out where electronegativity
+// can read them (docs/security.md).
 export { CONTENT_SECURITY_POLICY } from "./content-security-policy";
-
-export function windowOptions(
-  preloadPath: string,
-): BrowserWindowConstructorOptions {
-  return {
-    width: 1280,
-    height: 820,
-    minWidth: 1024,
-    minHeight: 700,
-    show: false,
-    title: "Tabula",
-    backgroundColor: "#1b1d23",
-    webPreferences: {
-      preload: preloadPath,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      experimentalFeatures: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
-    },
-  };
-}
 
 /**
  * True when a message comes from the app's own top-level page. `appUrl` is

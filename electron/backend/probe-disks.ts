@@ -4,8 +4,20 @@ import type { Disk, Partition } from "../../shared/machine/types";
 import { walkDevices, type BlockDevice } from "./probe-lsblk";
 import type { ActiveSwap } from "./probe-proc";
 
-/** Mount points that mean "this disk runs the system Tabula runs on". */
-const SYSTEM_MOUNTS = ["/", "/nix", "/nix/store", "/boot", "/boot/efi", "/efi"];
+/**
+ * Mount points that mean "this disk runs the system Tabula runs on" (on the
+ * LiveCD: its medium at /iso and the squashfs store loop-mounted from it).
+ */
+const SYSTEM_MOUNTS = [
+  "/",
+  "/nix",
+  "/nix/store",
+  "/boot",
+  "/boot/efi",
+  "/efi",
+  "/iso",
+  "/nix/.ro-store",
+];
 
 /** Device types that are stacked on a partition and keep it open. */
 const HOLDER_TYPES = new Set(["crypt", "lvm", "dm", "mpath", "md"]);

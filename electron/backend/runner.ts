@@ -1,5 +1,6 @@
 // The runner: runs one phase of a plan's step script in a terminal session
-// (`bash steps.sh PHASE [--dry-run] [--yes]`) and follows it:
+// (`bash steps.sh PHASE [--dry-run] [--yes] [--target DIR] [--force]`) and
+// follows it:
 //   - the output goes through the output filter (shared/progress/output-filter.ts):
 //     the step markers become step states, OSC 9;4 the overall percent, and
 //     Nix's `--log-format internal-json` lines a BuildProgress, while the
@@ -22,6 +23,7 @@ import {
   openSync,
   closeSync,
   readSync,
+  rmSync,
   statSync,
   type WriteStream,
 } from "node:fs";
@@ -48,6 +50,10 @@ export interface RunOptions {
   dryRun?: boolean;
   /** Answer the destructive steps' confirmations in advance. */
   yes?: boolean;
+  /** `--target DIR`: the folder the phase works on (migrate, bootloader, install). */
+  target?: string;
+  /** `--force`: the script's own override of some refusals (docs/step-script.md). */
+  force?: boolean;
   cols: number;
   rows: number;
   /** The script's environment (default: the terminal service's default). */
@@ -142,28 +148,37 @@ export class Run {
     const args = [script, options.phase];
     if (options.dryRun) args.push("--dry-run");
     if (options.yes) args.push("--yes");
-    this.terminal = terminals.spawn({
-      file: "bash",
-      args,
-      cols: options.cols,
-      rows: options.rows,
-      cwd: options.cwd ?? resolve(script, ".."),
-      env: options.env,
-      flowControl: options.flowControl,
-      transform: {
-        write: (raw) => {
-          this.log.write(raw);
-          const { text, events } = filter.push(raw);
-          this.apply(events);
-          return text;
+    if (options.target !== undefined) args.push("--target", options.target);
+    if (options.force) args.push("--force");
+    try {
+      this.terminal = terminals.spawn({
+        file: "bash",
+        args,
+        cols: options.cols,
+        rows: options.rows,
+        cwd: options.cwd ?? resolve(script, ".."),
+        env: options.env,
+        flowControl: options.flowControl,
+        transform: {
+          write: (raw) => {
+            this.log.write(raw);
+            const { text, events } = filter.push(raw);
+            this.apply(events);
+            return text;
+          },
+          end: () => {
+            const { text, events } = filter.flush();
+            this.apply(events);
+            return text;
+          },
         },
-        end: () => {
-          const { text, events } = filter.flush();
-          this.apply(events);
-          return text;
-        },
-      },
-    });
+      });
+    } catch (err) {
+      // A size out of range, or no bash: no run, and no empty log left open.
+      this.log.destroy();
+      rmSync(this.logPath, { force: true });
+      throw err;
+    }
     this.finished = this.terminal.exited.then((exit) => this.end(exit));
   }
 
@@ -233,10 +248,11 @@ export class Run {
   private marker(m: Marker): boolean {
     switch (m.kind) {
       case "progress":
-        // 1 normal, 2 error, 4 paused carry a percent; 0 clear and
-        // 3 indeterminate do not.
-        if (m.state === 1 || m.state === 2 || m.state === 4)
-          this.percent = m.percent;
+        // 1 normal and 4 paused carry the percent. 2 (error) is how far the
+        // bar is painted red (the step script paints it all on failure):
+        // the run's percent stays where the work got. 0 clear and
+        // 3 indeterminate carry none.
+        if (m.state === 1 || m.state === 4) this.percent = m.percent;
         return false;
       case "phase-start":
         return false;

@@ -7,6 +7,7 @@
 import {
   linkSync,
   mkdirSync,
+  readdirSync,
   symlinkSync,
   utimesSync,
   writeFileSync,
@@ -232,7 +233,9 @@ export function createSandboxRoot(root: string): SandboxRootLayout {
   dir("run");
   dir("mnt");
 
-  // The newest change: a file edited "recently".
+  // Folders as old as their files, and one file edited "recently": the
+  // newest change the scanner reports.
+  ageFolders(root);
   const notes = join(root, home, "Documents/notes.md");
   utimesSync(notes, RECENT, RECENT);
 
@@ -266,4 +269,11 @@ export function createSandboxRoot(root: string): SandboxRootLayout {
       "/srv/www",
     ],
   };
+}
+
+function ageFolders(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) ageFolders(join(dir, entry.name));
+  }
+  utimesSync(dir, OLD, OLD);
 }

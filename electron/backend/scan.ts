@@ -42,8 +42,10 @@ export interface ScanOptions {
   persisted?: Iterable<string>;
   /** Why a path is worth keeping (default: the catalog's suggestFor). */
   suggest?: (path: string) => ScanSuggestion | null;
-  /** Mount points as absolute host paths; default /proc/self/mountinfo. */
+  /** Mount points as absolute host paths; default: read from `mountInfo`. */
   mountPoints?: ReadonlySet<string>;
+  /** The mount table to read (default /proc/self/mountinfo); when unreadable, a different device number marks another filesystem. */
+  mountInfo?: string;
 }
 
 /** A problem with the scan's input (the root), as one sentence. */
@@ -131,7 +133,7 @@ function* scanSteps(options: ScanOptions): Generator<void, ScanResult> {
   const prefix = rootHost === "/" ? "" : rootHost;
   const rootDev = lstatSync(rootHost).dev;
 
-  const allMounts = options.mountPoints ?? readMountPoints();
+  const allMounts = options.mountPoints ?? readMountPoints(options.mountInfo);
   // Only mounts strictly inside the root matter; without a mount table, a
   // different device number is the sign of another filesystem.
   const mounts = new Set<string>();

@@ -300,9 +300,15 @@ export class TerminalSession {
     if (!shown) return;
     this.batch.push(shown);
     // Counted when queued, not when the batch leaves: a fast child would
-    // otherwise fill a whole batch window past the high mark.
-    if (this.flowControl && this.flow.sent(shown.length) === "pause")
+    // otherwise fill a whole batch window past the high mark. Past it, the
+    // batch leaves at once, so a renderer that keeps up can ack (and resume
+    // the pty) without waiting for the timer. Pause first: an ack that
+    // arrives while the batch is being sent must find the pty paused.
+    if (this.flowControl && this.flow.sent(shown.length) === "pause") {
       this.pause();
+      this.sendBatch();
+      return;
+    }
     this.batchTimer ??= setTimeout(
       () => this.sendBatch(),
       this.settings.batchMs,

@@ -33,24 +33,34 @@ function electronBinary() {
   }
 }
 
+// The child owns the work (terminals, the server): pass it our stop
+// signals and wait for it to finish, rather than leaving it orphaned.
+function follow(child) {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"])
+    process.on(signal, () => child.kill(signal));
+  child.on("exit", (code, signal) =>
+    process.exit(code ?? (signal === "SIGINT" ? 130 : 0)),
+  );
+}
+
 const electron = electronBinary();
 if (electron) {
-  const child = spawn(electron, [root, ...process.argv.slice(2)], {
-    stdio: "inherit",
-  });
-  child.on("exit", (code) => process.exit(code ?? 0));
+  follow(
+    spawn(electron, [root, ...process.argv.slice(2)], { stdio: "inherit" }),
+  );
 } else {
   process.stdout.write(
     "No Electron runtime is installed here, so Tabula starts in browser mode instead.\n",
   );
-  const child = spawn(
-    process.execPath,
-    [
-      new URL("./tabula.mjs", import.meta.url).pathname,
-      "serve",
-      ...process.argv.slice(2),
-    ],
-    { stdio: "inherit" },
+  follow(
+    spawn(
+      process.execPath,
+      [
+        new URL("./tabula.mjs", import.meta.url).pathname,
+        "serve",
+        ...process.argv.slice(2),
+      ],
+      { stdio: "inherit" },
+    ),
   );
-  child.on("exit", (code) => process.exit(code ?? 0));
 }

@@ -110,8 +110,10 @@ tabula_warn() { printf 'Warning: %s\n' "$1" >&2; }
 # --- journal ----------------------------------------------------------------
 
 # Appends one record (time, phase, step, event, detail; tab-separated) to the
-# phase's journal, the first of TABULA_JOURNALS whose folder exists; records
-# made before that folder exists wait in memory. Each write is fsynced.
+# phase's journal, the first of TABULA_JOURNALS whose folder exists. Records
+# wait in memory until the first step has finished (so a refused run leaves
+# no file behind) and until that folder exists. Each write is fsynced.
+TABULA_JOURNAL_LIVE=0
 tabula_journal() {
   local detail=${3:-}
   detail=${detail//$'\t'/ }
@@ -121,7 +123,7 @@ tabula_journal() {
 }
 
 tabula_journal_flush() {
-  if ((TABULA_DRY_RUN)) || ((${#TABULA_JOURNAL_PENDING[@]} == 0)); then return 0; fi
+  if ((TABULA_DRY_RUN)) || ((!TABULA_JOURNAL_LIVE)) || ((${#TABULA_JOURNAL_PENDING[@]} == 0)); then return 0; fi
   local file
   for file in "${TABULA_JOURNALS[@]}"; do
     if [[ -d ${file%/*} ]]; then
@@ -393,6 +395,7 @@ tabula_run_step() {
     eval "$cmd"
   done
   tabula_sync
+  TABULA_JOURNAL_LIVE=1
   tabula_journal "$TABULA_STEP_ID" done
   tabula_emit "$TABULA_MARK_STEP_DONE"
   TABULA_CURRENT_STEP=''
@@ -536,7 +539,7 @@ tabula_make_parents() {
     prefix=${prefix:+$prefix/}$comp
     if [[ ! -d $from/$prefix || -L $from/$prefix ]]; then
       tabula_stop "$(tabula_q "$from/$prefix") is not a folder: cannot copy its owner and mode."
-    return 0
+      return 0
     fi
     if ! tabula_exists "$to/$prefix"; then
       tabula_do mkdir -- "$to/$prefix"
@@ -547,7 +550,7 @@ tabula_make_parents() {
       fi
     elif [[ ! -d $to/$prefix || -L $to/$prefix ]]; then
       tabula_stop "$(tabula_q "$to/$prefix") exists and is not a folder."
-    return 0
+      return 0
     fi
     have=$(stat -c '%u:%g:%a' -- "$from/$prefix" "$to/$prefix")
     if [[ ${have%%$'\n'*} != "${have##*$'\n'}" ]]; then
@@ -570,7 +573,7 @@ tabula_make_storage() {
       tabula_do mkdir -m 0755 -- "$base/$prefix"
     elif [[ ! -d $base/$prefix || -L $base/$prefix ]]; then
       tabula_stop "$(tabula_q "$base/$prefix") exists and is not a folder."
-    return 0
+      return 0
     fi
   done
 }
@@ -656,17 +659,17 @@ tabula_check_old_root() {
   else
     if [[ ! -d $TARGET/nix/store ]]; then
       tabula_refuse "$(tabula_q "$TARGET") does not look like a NixOS root: $(tabula_q "$TARGET/nix/store") is missing. Check the partition (or --target)."
-    return 0
+      return 0
     fi
     if ! tabula_exists "$TARGET/etc/NIXOS"; then
       tabula_refuse "$(tabula_q "$TARGET") does not look like a NixOS root: $(tabula_q "$TARGET/etc/NIXOS") is missing. Check the partition (or --target)."
-    return 0
+      return 0
     fi
     local name
     for name in "$storetop" "$quar" .tabula/nix-hoisting; do
       if tabula_exists "$TARGET/$name"; then
         tabula_refuse "$(tabula_q "$TARGET/$name") already exists and the migration would create it. Move it out of the way (it is not Tabula's), then run again."
-    return 0
+        return 0
       fi
     done
     local entry saved
@@ -677,13 +680,13 @@ tabula_check_old_root() {
       if [[ $name == "$storetop" || $name == "$quar" || $name == .tabula ]]; then
         eval "$saved"
         tabula_refuse "$(tabula_q "$entry") would land on $(tabula_q "$TARGET/$name") when nix/ is hoisted, a name the migration uses. Move it out of nix/ first."
-    return 0
+        return 0
       fi
     done
     eval "$saved"
     if [[ $(stat -c %d -- "$TARGET/nix") != "$(stat -c %d -- "$TARGET")" ]]; then
       tabula_refuse "$(tabula_q "$TARGET/nix") is a separate filesystem or btrfs subvolume: its contents cannot be renamed to the top of $(tabula_q "$TARGET")."
-    return 0
+      return 0
     fi
   fi
   local rel prefix rest comp
@@ -696,17 +699,17 @@ tabula_check_old_root() {
       prefix=${prefix:+$prefix/}$comp
       if [[ -L $TARGET/$prefix ]]; then
         tabula_refuse "$(tabula_q "$TARGET/$prefix") is a symbolic link, so persisting /$rel through it would move something else. Persist the link's target instead, or remove the path from the design."
-    return 0
+        return 0
       fi
       if tabula_exists "$TARGET/$prefix" && [[ ! -d $TARGET/$prefix ]]; then
         tabula_refuse "$(tabula_q "$TARGET/$prefix") is not a folder, so /$rel cannot exist below it. Fix the design."
-    return 0
+        return 0
       fi
     done
     if tabula_exists "$TARGET/$rel" && [[ $stage == fresh ]]; then
       if [[ $(stat -c %d -- "$TARGET/${rel%/*}") != "$(stat -c %d -- "$TARGET")" ]] && [[ $rel == */* ]]; then
         tabula_refuse "$(tabula_q "$TARGET/$rel") is on a separate filesystem or btrfs subvolume, so it cannot be renamed into $store/. Move it by hand or remove it from the design."
-    return 0
+        return 0
       fi
     fi
   done
@@ -723,7 +726,7 @@ tabula_persist() {
   if tabula_exists "$dst"; then
     if tabula_exists "$src"; then
       tabula_stop "both $(tabula_q "$src") and $(tabula_q "$dst") exist. Tabula moves, never merges: compare them, move one aside, then run again."
-    return 0
+      return 0
     fi
     printf '      /%s is already in %s/.\n' "$(tabula_q "$rel")" "$store"
     return 0
@@ -751,7 +754,7 @@ tabula_quarantine() {
   for rel in "$@"; do
     if tabula_exists "$TARGET/$rel" && ((!TABULA_DRY_RUN)); then
       tabula_stop "/$(tabula_q "$rel") is persisted but still at $(tabula_q "$TARGET/$rel"); it must move to $store/ first. Run the phase again."
-    return 0
+      return 0
     fi
   done
   if ! tabula_exists "$TARGET/$quar"; then
@@ -788,7 +791,7 @@ tabula_hoist() {
   if tabula_exists "$TARGET/nix"; then
     if tabula_exists "$hold"; then
       tabula_stop "both $(tabula_q "$TARGET/nix") and $(tabula_q "$hold") exist; this is not a state Tabula leaves. Look at both before going on."
-    return 0
+      return 0
     fi
     shopt -s dotglob nullglob
     local top=("$TARGET"/*)
@@ -800,7 +803,7 @@ tabula_hoist() {
         *)
           if ((TABULA_DRY_RUN)); then continue; fi
           tabula_stop "$(tabula_q "$entry") is still at the top; the quarantine must finish before nix/ is hoisted. Run the phase again."
-    return 0
+          return 0
           ;;
       esac
     done
@@ -817,11 +820,16 @@ tabula_hoist() {
   eval "$saved"
   for entry in "${inner[@]}"; do
     name=${entry##*/}
-    if tabula_exists "$TARGET/$name"; then
+    # (In a dry run the quarantine has not really happened: no conflict to see.)
+    if tabula_exists "$TARGET/$name" && ((!TABULA_DRY_RUN)); then
       tabula_stop "$(tabula_q "$TARGET/$name") already exists, so $(tabula_q "$entry") cannot move up. Look at both before going on."
-    return 0
+      return 0
     fi
-    tabula_move "$entry" "$TARGET/$name"
+    if ((TABULA_DRY_RUN)); then
+      tabula_do mv -T -- "$entry" "$TARGET/$name"
+    else
+      tabula_move "$entry" "$TARGET/$name"
+    fi
   done
   tabula_do rmdir -- "$from"
 }
@@ -877,7 +885,7 @@ tabula_check_install_disk() {
     source=$(findmnt -n -o SOURCE --mountpoint "$m" 2>/dev/null | head -n 1) || true
     if [[ $source == /dev/* && $(tabula_disk_of "$source") == "$disk" ]]; then
       tabula_refuse "$device holds the LiveCD you booted from (mounted at $m). Choose another disk."
-    return 0
+      return 0
     fi
   done
   size=$(blockdev --getsize64 -- "$disk")
@@ -894,11 +902,11 @@ tabula_check_install_disk() {
       m=$(printf '%b' "$m")
       if [[ $m == "$TARGET" || $m == "$TARGET"/* ]]; then continue; fi
       tabula_refuse "$name (on $device) is mounted at $(tabula_q "$m"). Unmount it (umount $(tabula_q "$m")) or choose another disk."
-    return 0
+      return 0
     done <<<"$mounted"
     if grep -qF -- "$(tabula_resolve_device "$name") " /proc/swaps 2>/dev/null || grep -qF -- "$name " /proc/swaps 2>/dev/null; then
       tabula_refuse "$name (on $device) is in use as swap. Turn it off (swapoff $name) or choose another disk."
-    return 0
+      return 0
     fi
   done < <(lsblk -nrpo NAME -- "$disk" 2>/dev/null)
   if [[ $bootloader == systemd-boot && ! -d /sys/firmware/efi ]]; then
@@ -906,7 +914,7 @@ tabula_check_install_disk() {
       tabula_warn "this machine did not boot in UEFI mode (/sys/firmware/efi is missing) but the design uses systemd-boot; going on because of --force (the disk is meant for a UEFI machine)."
     else
       tabula_refuse "this machine did not boot in UEFI mode (/sys/firmware/efi is missing) and the design uses systemd-boot. Boot the LiveCD in UEFI mode, choose grub in the design, or pass --force to prepare the disk for another, UEFI, machine."
-    return 0
+      return 0
     fi
   fi
   printf '      %s: %d MiB, not in use, big enough.\n' "$device" "$((size / 1048576))"
@@ -1120,7 +1128,7 @@ tabula_check_recover_live() {
   for rel in "$@"; do
     if mountpoint -q -- "/$rel" 2>/dev/null; then
       tabula_refuse "/$(tabula_q "$rel") is a mount point: it is probably persisted already. Remove it from recover.add."
-    return 0
+      return 0
     fi
   done
 }
@@ -1156,7 +1164,7 @@ tabula_restore() {
   if tabula_exists "$dst"; then
     if tabula_exists "$src"; then
       tabula_stop "both $(tabula_q "$src") and $(tabula_q "$dst") exist. Tabula moves, never merges: if the one in storage is an empty folder impermanence made, remove it (rmdir $(tabula_q "$dst")), else compare them; then run again."
-    return 0
+      return 0
     fi
     printf '      /%s is already in %s/.\n' "$(tabula_q "$rel")" "$store"
     return 0

@@ -14,6 +14,7 @@ export type Need =
   | "sgdisk"
   | "cryptsetup"
   | "bash"
+  | "cc"
   | "git"
   | "build"
   | "openssl";
@@ -57,6 +58,10 @@ const checks: Record<Need, () => string | null> = {
       ? null
       : "cryptsetup is not installed (Debian: cryptsetup-bin)",
   bash: () => (onPath("bash") ? null : "bash is not installed"),
+  cc: () =>
+    onPath("cc")
+      ? null
+      : "cc is not installed (Debian: gcc or build-essential)",
   git: () => (onPath("git") ? null : "git is not installed (Debian: git)"),
   build: () =>
     existsSync(new URL("../../out/renderer/index.html", import.meta.url))

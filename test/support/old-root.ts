@@ -20,14 +20,14 @@ import { convertDesign } from "./designs";
 /** Names that break careless scripts: spaces, quotes, `$`, newlines, unicode, leading dashes, globs. */
 export const HOSTILE_NAMES = [
   "-rf",
+  "new\nline",
+  "it's",
+  "ünïcødé ☃",
+  "$HOME",
   "--",
   "a b",
-  "it's",
   'say "hi"',
-  "$HOME",
-  "new\nline",
   "trailing-newline\n",
-  "ünïcødé ☃",
   "*",
   "back\\slash",
   " leading space",
@@ -95,7 +95,7 @@ export function oldRootDesign(): Design {
  */
 export function buildOldRoot(
   parent: string,
-  options: { migrationJson?: string } = {},
+  options: { migrationJson?: string; topLevelHostile?: number } = {},
 ): OldRoot {
   const root = join(parent, "root");
   dir(root, 0o755);
@@ -202,10 +202,11 @@ export function buildOldRoot(
     join(mira, "Downloads/big.iso"),
   ]);
   run("setfacl", ["-m", "u:1001:rx", join(mira, "Documents")]);
+  const topLevel = options.topLevelHostile ?? HOSTILE_NAMES.length;
   for (const [i, name] of HOSTILE_NAMES.entries()) {
     file(join(mira, "Documents", name), `document ${i}\n`, 0o644, 1000, 100);
     file(join(mira, "Downloads", name), `download ${i}\n`, 0o644, 1000, 100);
-    file(join(root, name), `top ${i}\n`);
+    if (i < topLevel) file(join(root, name), `top ${i}\n`);
   }
   symlinkSync("Documents/report.txt", join(mira, "latest"));
   symlinkSync("../../nowhere", join(mira, "Documents/dangling"));

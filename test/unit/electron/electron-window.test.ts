@@ -1,28 +1,27 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   CONTENT_SECURITY_POLICY,
   isTrustedSender,
-  windowOptions,
 } from "../../../electron/electron-window";
 
-describe("Electron window security", () => {
-  it("isolates and sandboxes the renderer", () => {
-    const prefs = windowOptions("/app/preload.cjs").webPreferences!;
-    expect(prefs).toMatchObject({
-      preload: "/app/preload.cjs",
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-    });
-  });
-
+describe("Electron security helpers", () => {
   it("allows no remote content or eval", () => {
     expect(CONTENT_SECURITY_POLICY).toContain("default-src 'none'");
     expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
+    expect(CONTENT_SECURITY_POLICY).toContain("frame-ancestors 'none'");
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-eval|https?:|\*/);
+  });
+
+  it("sends the same policy as renderer/index.html, plus frame-ancestors", () => {
+    const html = readFileSync("renderer/index.html", "utf8");
+    const meta =
+      /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(
+        html,
+      )?.[1];
+    expect(meta).toBeDefined();
+    // frame-ancestors is ignored in <meta>; only the header can carry it.
+    expect(`${meta}; frame-ancestors 'none'`).toBe(CONTENT_SECURITY_POLICY);
   });
 
   it("trusts only the app's own top-level page", () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   chmodSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
@@ -134,6 +135,8 @@ describeWith(["bash"], "runner (real bash in node-pty, marker scripts)", () => {
     const w = start(plan(["partition", "format", "mount"]), path, {
       dryRun: true,
       yes: true,
+      target: "/mnt/my target",
+      force: true,
     });
     const final = await w.run.finished;
     expect(final).toMatchObject({
@@ -150,7 +153,9 @@ describeWith(["bash"], "runner (real bash in node-pty, marker scripts)", () => {
       mount: "pending",
     });
     expect(final.steps[0]!.title).toBe("Title of partition");
-    expect(w.text()).toContain("args: install --dry-run --yes\r\n");
+    expect(w.text()).toContain(
+      "args: install --dry-run --yes --target /mnt/my target --force\r\n",
+    );
     expect(w.text()).toContain("+ sgdisk --zap-all /dev/vdb\r\n");
     expect(w.text()).not.toContain("\u001b]");
     // the last event is the final status; a running step was seen on the way
@@ -186,7 +191,8 @@ describeWith(["bash"], "runner (real bash in node-pty, marker scripts)", () => {
       { kind: "step-end", step: "a", result: "done" },
       { kind: "step-start", step: "b" },
       "echo 'error: mkfs.btrfs: /dev/vdb2 is mounted' >&2",
-      { kind: "progress", state: 2, percent: 50 },
+      { kind: "progress", state: 1, percent: 50 },
+      { kind: "progress", state: 2, percent: 100 }, // the bar painted red
       { kind: "step-end", step: "b", result: "failed" },
       { kind: "phase-end", phase: "install", result: "failed" },
       "exit 3",
@@ -290,6 +296,18 @@ describeWith(["bash"], "runner (real bash in node-pty, marker scripts)", () => {
     ).toThrow(
       `the step script ${join(work, "nope.sh")} does not exist: write the plan's files first`,
     );
+    mkdirSync(logDir, { recursive: true });
+    const logsBefore = readdirSync(logDir).length;
+    expect(() =>
+      runner.start({
+        plan: plan(["a"]),
+        phase: "install",
+        script: script([]),
+        cols: 0,
+        rows: 24,
+      }),
+    ).toThrow("cols must be a whole number from 1 to 1000 (got 0)");
+    expect(readdirSync(logDir)).toHaveLength(logsBefore); // no empty log left
     expect(() => runner.status("nope")).toThrow(
       'run "nope" does not exist: start a phase first',
     );

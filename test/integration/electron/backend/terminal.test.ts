@@ -211,6 +211,21 @@ describeWith(["bash"], "terminal sessions (real bash in node-pty)", () => {
     expect(s.paused).toBe(false);
   });
 
+  it("never loses the end of a burst (node-pty alone does, now and then)", async () => {
+    const total = 1_000_000;
+    const sessions = Array.from({ length: 8 }, () =>
+      run(`head -c ${total} /dev/zero | tr '\\0' e`, { flowControl: false }),
+    );
+    const received = new Map<string, number>();
+    service.on("terminal.data", ({ terminalId, data }) =>
+      received.set(terminalId, (received.get(terminalId) ?? 0) + data.length),
+    );
+    await Promise.all(sessions.map((s) => s.exited));
+    expect(sessions.map((s) => received.get(s.id))).toEqual(
+      sessions.map(() => total),
+    );
+  });
+
   it("applies a transform before counting and sending", async () => {
     const ends: string[] = [];
     const s = run("printf 'abc'; printf 'def'", {
@@ -288,8 +303,9 @@ describeWith(["bash"], "terminal sessions (real bash in node-pty)", () => {
 
   it("cancel after a normal exit clears away background jobs without counting as a cancel", async () => {
     const mark = randomUUID();
-    // (HUP ignored: the shell's exit hangs up its process group otherwise)
-    const s = run("(trap '' HUP; exec sleep 310) & echo started", {
+    // HUP ignored (and inherited so) before the fork: the shell's exit hangs
+    // up its process group otherwise.
+    const s = run("trap '' HUP; sleep 310 & echo started", {
       env: { ...defaultEnv(), MARK: mark },
     });
     await s.exited;

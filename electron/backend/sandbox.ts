@@ -1,0 +1,470 @@
+// The sandbox machine: a built-in pretend machine so anyone can try every
+// flow without touching a real disk. It has made-up disks (facts only), and
+// one real folder: the pretend root partition /dev/nvme0n1p2, which the
+// scanner reads as the live system and which the migrate phase really
+// rearranges. Nothing else pretends to run: the phases that would touch
+// disks or the running system run as dry runs, and say so
+// (docs/probe-and-sandbox.md).
+//
+// Which machine: the sandbox outside NixOS, the real machine on a NixOS
+// LiveCD or installed NixOS; --sandbox / --real force it.
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type {
+  Disk,
+  MachineFacts,
+  Mount,
+  OsKind,
+} from "../../shared/machine/types";
+import type { PhaseName } from "../../shared/plan/types";
+import { classifyOs, parseOsRelease } from "./probe-os";
+import { findTools } from "./probe-tools";
+import { createSandboxRoot, SANDBOX_HOSTNAME } from "./sandbox-root";
+
+export type MachineMode = "sandbox" | "real";
+
+/** Sandbox unless this is NixOS (the LiveCD or an installed system). */
+export function defaultMachineFor(osKind: OsKind): MachineMode {
+  return osKind === "other" ? "sandbox" : "real";
+}
+
+/**
+ * The machine the CLI and the server act on: `force` (from --sandbox or
+ * --real) if given, else decided from /etc/os-release.
+ */
+export function decideMachineMode(
+  force: MachineMode | null,
+  osReleaseFile = "/etc/os-release",
+): { mode: MachineMode; reason: string } {
+  if (force === "real") return { mode: "real", reason: "--real was given" };
+  if (force === "sandbox")
+    return { mode: "sandbox", reason: "--sandbox was given" };
+  let text: string;
+  try {
+    text = readFileSync(osReleaseFile, "utf8");
+  } catch {
+    return {
+      mode: "sandbox",
+      reason: `${osReleaseFile} cannot be read, so this is not NixOS as far as Tabula can tell`,
+    };
+  }
+  const os = classifyOs(parseOsRelease(text), []);
+  return os.kind === "other"
+    ? { mode: "sandbox", reason: `this is ${os.prettyName}, not NixOS` }
+    : { mode: "real", reason: `this is ${os.prettyName}` };
+}
+
+/** Takes --sandbox / --real out of `args`; two contradicting flags are an error sentence. */
+export function takeMachineFlag(args: string[]): {
+  force: MachineMode | null;
+  rest: string[];
+} {
+  let force: MachineMode | null = null;
+  const rest: string[] = [];
+  for (const arg of args) {
+    if (arg === "--sandbox" || arg === "--real") {
+      const mode: MachineMode = arg === "--real" ? "real" : "sandbox";
+      if (force && force !== mode)
+        throw new Error(
+          "--sandbox and --real contradict each other; give one of them.",
+        );
+      force = mode;
+    } else rest.push(arg);
+  }
+  return { force, rest };
+}
+
+/**
+ * What the pretend machine is doing:
+ * - "livecd": booted from the Tabula LiveCD on a USB stick, an existing NixOS
+ *   on the NVMe disk (to convert or migrate) and an empty SATA disk (to install);
+ * - "installed": running that NixOS (to prepare a conversion, to scan);
+ * - "stateless": running it after the conversion (to recover).
+ */
+export type SandboxScenario = "livecd" | "installed" | "stateless";
+export const SANDBOX_SCENARIOS: readonly SandboxScenario[] = [
+  "livecd",
+  "installed",
+  "stateless",
+];
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+const ESP = {
+  path: "/dev/nvme0n1p1",
+  uuid: "A1B2-C3D4",
+  partUuid: "6f1d2c3b-4a59-4e8d-9c7b-1a2b3c4d5e01",
+};
+const ROOT = {
+  path: "/dev/nvme0n1p2",
+  uuid: "3f1b6c2e-8d4a-4e0b-9f6a-2c5d7e8f9a01",
+  partUuid: "6f1d2c3b-4a59-4e8d-9c7b-1a2b3c4d5e02",
+};
+const byUuid = (uuid: string) => `/dev/disk/by-uuid/${uuid}`;
+
+function nvme(
+  mounts: { esp: string[]; root: string[] },
+  inUse: string | null,
+): Disk {
+  return {
+    path: "/dev/nvme0n1",
+    sizeBytes: 1000204886016,
+    model: "Samsung SSD 980 PRO 1TB",
+    serial: "S5GXNX0T123456A",
+    transport: "nvme",
+    removable: false,
+    readOnly: false,
+    partitions: [
+      {
+        path: ESP.path,
+        sizeBytes: 512 * MiB,
+        fsType: "vfat",
+        label: null,
+        partLabel: "EFI system partition",
+        uuid: ESP.uuid,
+        partUuid: ESP.partUuid,
+        mountPoints: mounts.esp,
+      },
+      {
+        path: ROOT.path,
+        sizeBytes: 1000204886016 - 512 * MiB - 2 * MiB,
+        fsType: "ext4",
+        label: "nixos",
+        partLabel: null,
+        uuid: ROOT.uuid,
+        partUuid: ROOT.partUuid,
+        mountPoints: mounts.root,
+      },
+    ],
+    isBootMedium: false,
+    inUse: inUse !== null,
+    unavailableReason: inUse,
+  };
+}
+
+const SATA: Disk = {
+  path: "/dev/sda",
+  sizeBytes: 500107862016,
+  model: "CT500MX500SSD1",
+  serial: "2113E5A1B2C3",
+  transport: "sata",
+  removable: false,
+  readOnly: false,
+  partitions: [],
+  isBootMedium: false,
+  inUse: false,
+  unavailableReason: null,
+};
+
+const USB_STICK: Disk = {
+  path: "/dev/sdb",
+  sizeBytes: 30752636928,
+  model: "Ultra Fit",
+  serial: "4C530001230815104021",
+  transport: "usb",
+  removable: true,
+  readOnly: false,
+  partitions: [
+    {
+      path: "/dev/sdb1",
+      sizeBytes: 1_153_433_600,
+      fsType: "iso9660",
+      label: "nixos-minimal-25.05-x86_64",
+      partLabel: null,
+      uuid: "2025-05-23-10-11-12-00",
+      partUuid: null,
+      mountPoints: ["/iso"],
+    },
+    {
+      path: "/dev/sdb2",
+      sizeBytes: 3 * MiB,
+      fsType: "vfat",
+      label: "EFIBOOT",
+      partLabel: null,
+      uuid: "1234-5678",
+      partUuid: null,
+      mountPoints: [],
+    },
+  ],
+  isBootMedium: true,
+  inUse: true,
+  unavailableReason:
+    "Tabula started from this device (the LiveCD's boot medium): it is never offered as an install target.",
+};
+
+const mount = (
+  target: string,
+  source: string,
+  fsType: string,
+  options: string,
+): Mount => ({
+  target,
+  source,
+  fsType,
+  options: options.split(","),
+});
+
+const LIVECD_MOUNTS: Mount[] = [
+  mount("/", "tmpfs", "tmpfs", "rw,relatime,mode=755"),
+  mount(
+    "/iso",
+    "/dev/sdb1",
+    "iso9660",
+    "ro,relatime,nojoliet,check=s,map=n,blocksize=2048",
+  ),
+  mount(
+    "/nix/.ro-store",
+    "/dev/loop0",
+    "squashfs",
+    "ro,relatime,errors=continue",
+  ),
+  mount("/nix/.rw-store", "tmpfs", "tmpfs", "rw,relatime,mode=755"),
+  mount(
+    "/nix/store",
+    "overlay",
+    "overlay",
+    "ro,relatime,lowerdir=/nix/.ro-store,upperdir=/nix/.rw-store/store,workdir=/nix/.rw-store/work",
+  ),
+];
+
+const ROOT_OPTIONS = "rw,relatime";
+const BOOT_OPTIONS =
+  "rw,relatime,fmask=0077,dmask=0077,codepage=437,iocharset=iso8859-1,shortname=mixed,errors=remount-ro";
+
+/** The pretend machine's facts for a scenario; `tools` are this computer's own (honest). */
+export function sandboxFacts(
+  scenario: SandboxScenario = "livecd",
+  tools: Record<string, boolean> = findTools(),
+): MachineFacts {
+  const base = {
+    machine: "sandbox" as const,
+    firmware: "uefi" as const,
+    memoryBytes: 16 * GiB,
+    tools,
+    warnings: [],
+  };
+  const nixos = { prettyName: "NixOS 25.05 (Warbler)", versionId: "25.05" };
+  const bootFs = {
+    device: ESP.path,
+    fsType: "vfat",
+    options: BOOT_OPTIONS.split(","),
+    uuid: ESP.uuid,
+    fstabDevice: byUuid(ESP.uuid),
+    mountPoint: "/boot",
+  };
+  const nixosConfig = {
+    dir: "/etc/nixos",
+    isFlake: true,
+    flakeAttr: SANDBOX_HOSTNAME,
+  };
+  switch (scenario) {
+    case "livecd":
+      return {
+        ...base,
+        os: { kind: "nixos-livecd", ...nixos },
+        disks: [nvme({ esp: [], root: [] }, null), SATA, USB_STICK],
+        mounts: LIVECD_MOUNTS,
+        rootFs: {
+          device: "tmpfs",
+          fsType: "tmpfs",
+          options: ["rw", "relatime", "mode=755"],
+          uuid: null,
+          fstabDevice: null,
+        },
+        bootFs: null,
+        nixosConfig: null,
+        rootIsTmpfs: true,
+        installs: [
+          {
+            device: ROOT.path,
+            fsType: "ext4",
+            migrationPending: false,
+            hasOldRoot: false,
+            converted: false,
+          },
+        ],
+      };
+    case "installed":
+      return {
+        ...base,
+        os: { kind: "nixos", ...nixos },
+        disks: [
+          nvme(
+            { esp: ["/boot"], root: ["/"] },
+            `This disk holds the running system (${ROOT.path} is mounted at /).`,
+          ),
+          SATA,
+        ],
+        mounts: [
+          mount("/", ROOT.path, "ext4", ROOT_OPTIONS),
+          mount("/boot", ESP.path, "vfat", BOOT_OPTIONS),
+        ],
+        rootFs: {
+          device: ROOT.path,
+          fsType: "ext4",
+          options: ROOT_OPTIONS.split(","),
+          uuid: ROOT.uuid,
+          fstabDevice: byUuid(ROOT.uuid),
+        },
+        bootFs,
+        nixosConfig,
+        rootIsTmpfs: false,
+        installs: [
+          {
+            device: ROOT.path,
+            fsType: "ext4",
+            migrationPending: false,
+            hasOldRoot: false,
+            converted: false,
+          },
+        ],
+      };
+    case "stateless":
+      return {
+        ...base,
+        os: { kind: "nixos", ...nixos },
+        disks: [
+          nvme(
+            { esp: ["/boot"], root: ["/nix"] },
+            `This disk holds the running system (${ROOT.path} is mounted at /nix).`,
+          ),
+          SATA,
+        ],
+        mounts: [
+          mount("/", "tmpfs", "tmpfs", "rw,relatime,size=4194304k,mode=755"),
+          mount("/nix", ROOT.path, "ext4", ROOT_OPTIONS),
+          mount("/boot", ESP.path, "vfat", BOOT_OPTIONS),
+          mount("/etc/nixos", ROOT.path, "ext4", ROOT_OPTIONS),
+        ],
+        rootFs: {
+          device: "tmpfs",
+          fsType: "tmpfs",
+          options: ["rw", "relatime", "size=4194304k", "mode=755"],
+          uuid: null,
+          fstabDevice: "none",
+        },
+        bootFs,
+        nixosConfig,
+        rootIsTmpfs: true,
+        installs: [
+          {
+            device: ROOT.path,
+            fsType: "ext4",
+            migrationPending: false,
+            hasOldRoot: true,
+            converted: true,
+          },
+        ],
+      };
+  }
+}
+
+export interface Sandbox {
+  scenario: SandboxScenario;
+  /** The folder the sandbox lives in. */
+  dir: string;
+  /**
+   * The pretend root partition /dev/nvme0n1p2, a real folder: the live root
+   * the scanner reads, and the --target of a real migrate run.
+   */
+  rootPartition: string;
+  /** The empty folder an install would mount on (/mnt): only dry runs use it. */
+  installTarget: string;
+  facts(): MachineFacts;
+  /** Removes the sandbox's folder. */
+  dispose(): void;
+}
+
+/** Creates a sandbox in a fresh folder under `parent` (default: the temp folder). */
+export function createSandbox(
+  options: { parent?: string; scenario?: SandboxScenario } = {},
+): Sandbox {
+  const scenario = options.scenario ?? "livecd";
+  const dir = mkdtempSync(join(options.parent ?? tmpdir(), "tabula-sandbox-"));
+  const rootPartition = join(dir, "nvme0n1p2");
+  const installTarget = join(dir, "mnt");
+  createSandboxRoot(rootPartition);
+  mkdirSync(installTarget);
+  writeFileSync(
+    join(dir, "README.txt"),
+    [
+      "Tabula's sandbox: a pretend machine. Its disks exist only as facts in",
+      "Tabula; this folder holds the one real part of it:",
+      "  nvme0n1p2/  the root partition of the pretend NixOS install (scanned as",
+      "              the live system; the migrate phase really rearranges it)",
+      "  mnt/        the install target, used by dry runs only",
+      "Delete the folder to throw the sandbox away.",
+      "",
+    ].join("\n"),
+  );
+  const tools = findTools();
+  return {
+    scenario,
+    dir,
+    rootPartition,
+    installTarget,
+    facts: () => sandboxFacts(scenario, tools),
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** How the runner runs a phase on the sandbox: the arguments for steps.sh, and why. */
+export interface SandboxRun {
+  dryRun: boolean;
+  /** Extra arguments for `bash steps.sh PHASE` (--dry-run, --target, --force). */
+  args: string[];
+  /** One sentence for the UI and the log: what runs for real and what does not. */
+  explanation: string;
+}
+
+export function sandboxRun(
+  phase: PhaseName,
+  sandbox: Pick<Sandbox, "rootPartition" | "installTarget">,
+  options: { isRoot: boolean } = { isRoot: process.getuid?.() === 0 },
+): SandboxRun {
+  const dry = (explanation: string, args: string[] = []): SandboxRun => ({
+    dryRun: true,
+    args: ["--dry-run", ...args],
+    explanation,
+  });
+  switch (phase) {
+    case "install":
+      return dry(
+        "The sandbox's disks are pretend: install runs as a dry run, printing every command and changing nothing.",
+        ["--target", sandbox.installTarget],
+      );
+    case "prepare":
+      return dry(
+        "prepare rebuilds the running NixOS (nixos-rebuild boot): in the sandbox it runs as a dry run.",
+      );
+    case "migrate":
+      if (!options.isRoot) {
+        return dry(
+          "migrate must run as root (steps.sh refuses otherwise) and Tabula is not running as root, so in the sandbox it runs as a dry run.",
+          ["--target", sandbox.rootPartition],
+        );
+      }
+      return {
+        dryRun: false,
+        args: ["--target", sandbox.rootPartition, "--force"],
+        explanation: `migrate really moves the files of the sandbox's pretend root partition (the folder ${sandbox.rootPartition}); --force because the sandbox's prepare only ran as a dry run and left no .tabula/migration.json.`,
+      };
+    case "bootloader":
+      return dry(
+        "bootloader needs nixos-enter and a real EFI system partition: in the sandbox it runs as a dry run.",
+        ["--target", sandbox.installTarget],
+      );
+    case "recover":
+      return dry(
+        "recover copies into persistent storage and rebuilds the running NixOS: in the sandbox it runs as a dry run.",
+      );
+  }
+}

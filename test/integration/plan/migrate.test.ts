@@ -1,0 +1,385 @@
+// Phase migrate on a synthetic old root holding a real Nix store: every
+// persisted entry ends under persistent/ and everything else under old-root/
+// with its inode unchanged, parents get the original owner and mode, nothing
+// is missing, the store verifies, reruns change nothing, and bad input is
+// refused with nothing changed.
+import { execFileSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { persistedRelatives } from "../../../shared/plan/convert";
+import { encodeMarker } from "../../../shared/plan/markers";
+import { describeWith } from "../../support/needs";
+import { verifyStore } from "../../support/store";
+import { buildOldRoot, oldRootDesign } from "../../support/old-root";
+import {
+  expectedAfterMigrate,
+  runSteps,
+  writePlan,
+  type WrittenPlan,
+} from "../../support/steps";
+import {
+  diffManifests,
+  manifest,
+  walkTree,
+  type Tree,
+} from "../../support/tree";
+
+const tmpRoot = join(import.meta.dirname, "../../.tmp");
+
+describeWith(
+  ["root", "nix", "bash"],
+  "phase migrate on a synthetic old root",
+  () => {
+    let work: string;
+    let plan: WrittenPlan;
+    let root: string;
+    let before: Tree;
+    let persisted: string[];
+
+    beforeAll(() => {
+      mkdirSync(tmpRoot, { recursive: true });
+      work = mkdtempSync(join(tmpRoot, "steps-migrate-"));
+      plan = writePlan(oldRootDesign(), join(work, "plan"));
+      root = buildOldRoot(work, {
+        migrationJson: plan.files["migration.json"],
+      }).dir;
+      before = walkTree(root);
+      persisted = persistedRelatives(oldRootDesign()).filter((p) =>
+        before.has(p),
+      );
+      // Sanity: the store verifies before, and the fixture holds what it should.
+      verifyStore(join(root, "nix"), work);
+      expect(
+        before.get("home/mira/Documents/report.txt")?.xattrs["user.tabula"],
+      ).toBeDefined();
+      expect(
+        before.get("home/mira/Documents")?.xattrs["system.posix_acl_access"],
+      ).toBeDefined();
+    });
+
+    afterAll(() => {
+      if (work) rmSync(work, { recursive: true, force: true });
+    });
+
+    it("dry run prints the moves and changes nothing", () => {
+      const r = runSteps(plan.script, [
+        "migrate",
+        "--dry-run",
+        "--target",
+        root,
+      ]);
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(
+        "Dry run: every command is printed, nothing is changed.",
+      );
+      expect(r.stdout).toMatch(
+        /\+ mv -T -- \S*root\/var\/log \S*root\/persistent\/var\/log/,
+      );
+      expect(r.stdout).toMatch(
+        /\+ mv -T -- \S*root\/nix \S*root\/\.tabula\/nix-hoisting/,
+      );
+      expect(r.stdout).toContain("Dry run finished; nothing was changed.");
+      expect(diffManifests(manifest(walkTree(root)), manifest(before))).toEqual(
+        [],
+      );
+      expect(existsSync(join(root, ".tabula/journal"))).toBe(false);
+    });
+
+    it("moves every entry by rename: persisted ones to persistent/, the rest to old-root/, nix/* to the top", () => {
+      const r = runSteps(plan.script, ["migrate", "--yes", "--target", root]);
+      expect(r.status, r.stderr + r.stdout).toBe(0);
+      expect(r.stdout).toContain("Phase migrate finished.");
+      const after = walkTree(root);
+
+      const expectedPaths = new Set<string>();
+      for (const [rel, entry] of before) {
+        const target = expectedAfterMigrate(rel, persisted);
+        if (target === null) continue;
+        expectedPaths.add(target);
+        const moved = after.get(target);
+        expect(
+          moved,
+          `${JSON.stringify(rel)} should be at ${JSON.stringify(target)}`,
+        ).toBeDefined();
+        expect(moved!.ino, `inode of ${JSON.stringify(rel)}`).toBe(entry.ino);
+        expect(moved!.type).toBe(entry.type);
+        if (target !== "") {
+          expect(moved!.mode.toString(8), JSON.stringify(rel)).toBe(
+            entry.mode.toString(8),
+          );
+          expect([moved!.uid, moved!.gid]).toEqual([entry.uid, entry.gid]);
+          expect(moved!.xattrs, `xattrs of ${JSON.stringify(rel)}`).toEqual(
+            entry.xattrs,
+          );
+        }
+      }
+      expect(after.has("nix")).toBe(false);
+
+      // Created: persistent/ and the parents of persisted paths (with the
+      // original owner and mode), old-root/, the journal. Nothing else.
+      const parents = new Set<string>();
+      for (const p of persisted) {
+        const segs = p.split("/");
+        for (let i = 1; i < segs.length; i++)
+          parents.add(segs.slice(0, i).join("/"));
+      }
+      for (const parent of parents) {
+        if (persisted.some((p) => parent === p || parent.startsWith(`${p}/`)))
+          continue;
+        const made = after.get(`persistent/${parent}`);
+        const original = before.get(parent)!;
+        expect(made?.type, parent).toBe("dir");
+        expect(made!.mode.toString(8), `mode of persistent/${parent}`).toBe(
+          original.mode.toString(8),
+        );
+        expect([made!.uid, made!.gid], `owner of persistent/${parent}`).toEqual(
+          [original.uid, original.gid],
+        );
+        expectedPaths.add(`persistent/${parent}`);
+      }
+      expect(after.get("persistent")?.mode.toString(8)).toBe("755");
+      expect(after.get("old-root")?.mode.toString(8)).toBe("700");
+      for (const made of ["persistent", "old-root", ".tabula/journal"])
+        expectedPaths.add(made);
+      const unexpected = [...after.keys()].filter((k) => !expectedPaths.has(k));
+      expect(unexpected).toEqual([]);
+      expect(after.size).toBe(expectedPaths.size);
+
+      // Spot checks a person would make.
+      expect(after.get("persistent/srv")?.uid).toBe(5);
+      expect(after.get("persistent/home/mira")?.mode.toString(8)).toBe("700");
+      expect(after.get("persistent/etc/ssh")?.mode.toString(8)).toBe("711");
+      expect(after.get("persistent/var/log/journal")?.mode.toString(8)).toBe(
+        "2755",
+      );
+      expect(after.get("persistent/etc/localtime")?.type).toBe("symlink");
+      expect(after.get("persistent/var/lib/postgresql/16/.s.fifo")?.type).toBe(
+        "fifo",
+      );
+      expect(after.get("persistent/home/mira/Documents/report.txt")!.ino).toBe(
+        after.get("old-root/home/mira/Downloads/report-link.txt")!.ino,
+      );
+      expect(after.get("old-root/new\nline")?.type).toBe("file");
+      expect(after.get("old-root/-rf")?.type).toBe("file");
+      expect(after.get("store")?.type).toBe("dir");
+      expect(after.get("var/nix/db")?.type).toBe("dir");
+      verifyStore(root, work);
+
+      const journal = readFileSync(join(root, ".tabula/journal"), "utf8");
+      expect(journal).toMatch(/\tmigrate\tcheck-old-root\tbegun\t/);
+      expect(journal).toMatch(/\tmigrate\thoist\tdone\t/);
+    });
+
+    it("a second run skips every step and changes nothing", () => {
+      const first = manifest(
+        walkTree(root, (rel) => rel === ".tabula/journal"),
+      );
+      const r = runSteps(plan.script, ["migrate", "--yes", "--target", root]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/Skipped: the quarantine has begun/);
+      expect(r.stdout).toMatch(/Skipped: nix\/ is already hoisted/);
+      expect(r.stdout).not.toMatch(/\+ mv /);
+      expect(
+        diffManifests(
+          manifest(walkTree(root, (rel) => rel === ".tabula/journal")),
+          first,
+        ),
+      ).toEqual([]);
+    });
+  },
+);
+
+describeWith(
+  ["root", "nix", "bash"],
+  "phase migrate refuses bad input and changes nothing",
+  () => {
+    let work: string;
+    let plan: WrittenPlan;
+
+    beforeAll(() => {
+      mkdirSync(tmpRoot, { recursive: true });
+      work = mkdtempSync(join(tmpRoot, "steps-refuse-"));
+      plan = writePlan(oldRootDesign(), join(work, "plan"));
+    });
+
+    afterAll(() => {
+      if (work) rmSync(work, { recursive: true, force: true });
+    });
+
+    function fresh(name: string, migrationJson?: string): string {
+      const parent = join(work, name);
+      mkdirSync(parent);
+      return buildOldRoot(parent, { migrationJson }).dir;
+    }
+
+    function refused(root: string, args: string[], message: RegExp) {
+      const before = manifest(walkTree(root));
+      const r = runSteps(plan.script, [
+        "migrate",
+        "--yes",
+        "--target",
+        root,
+        ...args,
+      ]);
+      expect(r.status, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toContain("Nothing was changed by the refused step.");
+      expect(r.stdout).toContain(
+        encodeMarker({
+          kind: "step-end",
+          step: "check-old-root",
+          result: "failed",
+        }),
+      );
+      expect(r.stdout).toContain(
+        encodeMarker({ kind: "phase-end", phase: "migrate", result: "failed" }),
+      );
+      expect(diffManifests(manifest(walkTree(root)), before)).toEqual([]);
+    }
+
+    it("without .tabula/migration.json", () => {
+      refused(
+        fresh("no-json"),
+        [],
+        /migration\.json is missing: phase prepare of this plan has not finished/,
+      );
+    });
+
+    it("with another plan's migration.json", () => {
+      const other = plan.files["migration.json"]!.replace(
+        /"planId": "[0-9a-f]+"/,
+        '"planId": "0000000000000000"',
+      );
+      refused(
+        fresh("other-plan", other),
+        [],
+        /belongs to another plan, not to/,
+      );
+    });
+
+    it("when the target is not a NixOS root", () => {
+      const root = fresh("not-nixos", plan.files["migration.json"]);
+      rmSync(join(root, "etc/NIXOS"));
+      refused(
+        root,
+        [],
+        /does not look like a NixOS root: .*etc\/NIXOS is missing/,
+      );
+    });
+
+    it("when a name the migration creates already exists", () => {
+      const root = fresh("exists", plan.files["migration.json"]);
+      mkdirSync(join(root, "old-root"));
+      refused(
+        root,
+        [],
+        /old-root already exists and the migration would create it/,
+      );
+    });
+
+    it("when nix/ holds a name that would collide on hoisting", () => {
+      const root = fresh("nix-collision", plan.files["migration.json"]);
+      mkdirSync(join(root, "nix/persistent"));
+      refused(
+        root,
+        [],
+        /nix\/persistent would land on .*persistent when nix\/ is hoisted/,
+      );
+    });
+
+    it("when a persisted path runs through a symlink", () => {
+      const root = fresh("symlink-parent", plan.files["migration.json"]);
+      rmSync(join(root, "srv"), { recursive: true });
+      writeFileSync(join(work, "elsewhere"), "");
+      execFileSync("ln", ["-s", "/tmp", join(root, "srv")]);
+      refused(root, [], /srv is a symbolic link, so persisting/);
+    });
+
+    it("when something is mounted inside the target", () => {
+      const root = fresh("mounted", plan.files["migration.json"]);
+      execFileSync("mount", ["-t", "tmpfs", "steps-inner", join(root, "mnt")]);
+      try {
+        refused(root, [], /something is mounted inside/);
+      } finally {
+        execFileSync("umount", [join(root, "mnt")]);
+      }
+    });
+
+    it("when the target is missing or is /", () => {
+      const missing = runSteps(plan.script, [
+        "migrate",
+        "--yes",
+        "--target",
+        join(work, "absent"),
+      ]);
+      expect(missing.status).toBe(2);
+      expect(missing.stderr).toMatch(
+        /absent is not a folder: mount the old root partition there/,
+      );
+      const slash = runSteps(plan.script, [
+        "migrate",
+        "--yes",
+        "--target",
+        "/",
+      ]);
+      expect(slash.status).toBe(2);
+      expect(slash.stderr).toMatch(
+        /--target is "\/", the running system itself/,
+      );
+    });
+
+    it("--force goes on without migration.json, with a warning", () => {
+      const root = fresh("forced");
+      const r = runSteps(plan.script, [
+        "migrate",
+        "--yes",
+        "--force",
+        "--target",
+        root,
+      ]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(
+        /Warning: .*migration\.json is missing .*going on because of --force/,
+      );
+      expect(existsSync(join(root, "persistent/etc/machine-id"))).toBe(true);
+    });
+
+    it("asks to type the device name before moving anything, and stops when it is not typed", () => {
+      const root = fresh("confirm", plan.files["migration.json"]);
+      const before = manifest(
+        walkTree(root, (rel) => rel.startsWith(".tabula/journal")),
+      );
+      const r = runSteps(plan.script, ["migrate", "--target", root], {
+        input: "yes\n",
+      });
+      expect(r.status).toBe(4);
+      expect(r.stdout).toContain(
+        `Type ${oldRootDesign().convert!.device} to go ahead`,
+      );
+      expect(r.stderr).toMatch(/Not confirmed: stopping before step 3/);
+      expect(r.stdout).toMatch(/phase-end;migrate;cancelled/);
+      expect(
+        diffManifests(
+          manifest(walkTree(root, (rel) => rel.startsWith(".tabula/journal"))),
+          before,
+        ),
+      ).toEqual([]);
+      const ok = runSteps(plan.script, ["migrate", "--target", root], {
+        input: `${oldRootDesign().convert!.device}\n`,
+      });
+      expect(ok.status, ok.stderr).toBe(0);
+      // One typed confirmation covers the later destructive steps on the same device.
+      expect(ok.stdout.match(/to go ahead/g)).toHaveLength(1);
+      expect(existsSync(join(root, "store"))).toBe(true);
+    });
+  },
+);
