@@ -25,7 +25,7 @@ describe("Persistence screen", () => {
     unmount = () => w.unmount();
     await settle();
     const row = w.get("[data-testid='entry-/var/lib/nixos']");
-    expect(row.text()).toContain("uid and gid assignments");
+    expect(row.text()).toContain("NixOS's map of user and group ids");
     await until(
       () =>
         w.get("[data-testid='entry-/var/log']").findAll("[data-testid=problem]")
