@@ -50,11 +50,9 @@ export function newDesign(
       ...(disk ? { probed: probedOf(disk) } : {}),
     };
   } else if (mode === "convert") {
+    const fs = convertFs(facts);
     design.convert = {
-      // The config's own name for the device (fstab, usually by-uuid) is stable across boots.
-      device: facts?.rootFs?.fstabDevice ?? facts?.rootFs?.device ?? "",
-      fsType: facts?.rootFs?.fsType ?? "",
-      options: [...(facts?.rootFs?.options ?? [])],
+      ...fs,
       configDir: facts?.nixosConfig?.dir ?? "/etc/nixos",
       flakeAttr: facts?.nixosConfig?.flakeAttr ?? "",
       ...(bootFs(facts) ? { boot: bootFs(facts)! } : {}),
@@ -64,7 +62,9 @@ export function newDesign(
       design.hostname = facts.nixosConfig.flakeAttr;
   } else {
     design.recover = {
-      from: facts?.rootIsTmpfs ? "live" : "old-root",
+      // Live only on the running stateless system; the LiveCD's / is a tmpfs too.
+      from:
+        facts?.os.kind === "nixos" && facts.rootIsTmpfs ? "live" : "old-root",
       nix: nixFs(facts),
       configDir: facts?.nixosConfig?.dir ?? "/etc/nixos",
       flakeAttr: facts?.nixosConfig?.flakeAttr ?? "",
@@ -101,6 +101,33 @@ export function probedOf(disk: Disk): {
     sizeBytes: disk.sizeBytes,
     ...(disk.model ? { model: disk.model } : {}),
     ...(disk.serial ? { serial: disk.serial } : {}),
+  };
+}
+
+/**
+ * The filesystem a conversion turns into /nix: the running root (by the
+ * config's own stable name), or from the LiveCD the NixOS install the probe
+ * found on a disk (by UUID when known).
+ */
+function convertFs(facts: MachineFacts | null): FsRef {
+  const root = facts?.rootFs;
+  if (root && !facts?.rootIsTmpfs)
+    return {
+      device: root.fstabDevice ?? root.device,
+      fsType: root.fsType,
+      options: [...root.options],
+    };
+  const found =
+    facts?.installs.find((i) => i.migrationPending) ??
+    facts?.installs.find((i) => !i.converted);
+  if (!found) return { device: "", fsType: "", options: [] };
+  const part = facts?.disks
+    .flatMap((d) => d.partitions)
+    .find((p) => p.path === found.device);
+  return {
+    device: part?.uuid ? `/dev/disk/by-uuid/${part.uuid}` : found.device,
+    fsType: found.fsType,
+    options: found.subvolume ? [`subvol=${found.subvolume}`] : [],
   };
 }
 
