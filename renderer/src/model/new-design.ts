@@ -84,11 +84,19 @@ function rootSize(facts: MachineFacts | null): string {
   return `${Math.min(8, Math.max(1, quarter))}G`;
 }
 
+/**
+ * The disk to suggest: an empty one, or the only one there is. A disk that
+ * holds partitions is never chosen for the user when there is a choice: they
+ * pick it themselves, after reading what is on it.
+ */
 function firstInstallable(facts: MachineFacts | null): Disk | null {
-  return (
-    facts?.disks.find(
+  const usable =
+    facts?.disks.filter(
       (d) => !d.isBootMedium && !d.inUse && d.unavailableReason === null,
-    ) ?? null
+    ) ?? [];
+  return (
+    usable.find((d) => d.partitions.length === 0) ??
+    (usable.length === 1 ? usable[0]! : null)
   );
 }
 

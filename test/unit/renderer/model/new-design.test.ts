@@ -56,3 +56,25 @@ describe("a new design from what the probe found", () => {
     expect(newDesign("install", null, baseEntries()).root.size).toBe("2G");
   });
 });
+
+describe("the suggested install disk", () => {
+  it("is an empty disk, or none when every candidate holds data and there is a choice", () => {
+    const facts = sampleFacts();
+    const empty = {
+      ...facts.disks[0]!,
+      path: "/dev/sdc",
+      partitions: [],
+      model: "Empty",
+    };
+    facts.disks.push(empty);
+    expect(newDesign("install", facts, baseEntries()).disk?.device).toBe(
+      "/dev/sdc",
+    );
+    const two = sampleFacts();
+    two.disks.push({ ...two.disks[0]!, path: "/dev/sdd" });
+    expect(newDesign("install", two, baseEntries()).disk?.device).toBe("");
+    expect(
+      newDesign("install", sampleFacts(), baseEntries()).disk?.device,
+    ).toBe("/dev/nvme0n1");
+  });
+});
