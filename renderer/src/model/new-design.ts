@@ -129,11 +129,8 @@ function convertFs(facts: MachineFacts | null): FsRef {
     facts?.installs.find((i) => i.migrationPending) ??
     facts?.installs.find((i) => !i.converted);
   if (!found) return { device: "", fsType: "", options: [] };
-  const part = facts?.disks
-    .flatMap((d) => d.partitions)
-    .find((p) => p.path === found.device);
   return {
-    device: part?.uuid ? `/dev/disk/by-uuid/${part.uuid}` : found.device,
+    device: stableName(facts, found.device),
     fsType: found.fsType,
     options: found.subvolume ? [`subvol=${found.subvolume}`] : [],
   };
@@ -164,14 +161,26 @@ function bootFs(
   return null;
 }
 
+/** A partition's stable name (/dev/disk/by-uuid/...) when the probe knows its UUID. */
+function stableName(facts: MachineFacts | null, device: string): string {
+  const part = facts?.disks
+    .flatMap((d) => d.partitions)
+    .find((p) => p.path === device);
+  return part?.uuid ? `/dev/disk/by-uuid/${part.uuid}` : device;
+}
+
 /** The partition holding /nix: mounted on a stateless system; found by the probe from the LiveCD. */
 function nixFs(facts: MachineFacts | null): FsRef {
   const mounted = mountAt(facts, "/nix");
-  if (mounted) return mounted;
+  if (mounted) return { ...mounted, device: stableName(facts, mounted.device) };
   const found =
     facts?.installs.find((i) => i.hasOldRoot) ??
     facts?.installs.find((i) => i.converted);
   return found
-    ? { device: found.device, fsType: found.fsType, options: [] }
+    ? {
+        device: stableName(facts, found.device),
+        fsType: found.fsType,
+        options: [],
+      }
     : { device: "", fsType: "", options: [] };
 }

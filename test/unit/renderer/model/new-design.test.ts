@@ -42,7 +42,7 @@ describe("a new design from what the probe found", () => {
     const d = newDesign("recover", running, baseEntries());
     expect(d.recover?.from).toBe("live");
     expect(d.recover?.nix).toEqual({
-      device: "/dev/nvme0n1p2",
+      device: "/dev/disk/by-uuid/1111-2222", // the stable name, not the kernel's
       fsType: "ext4",
       options: ["rw"],
     });
