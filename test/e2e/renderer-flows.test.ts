@@ -1,6 +1,8 @@
 // The three flows, as a new user walks them, in Debian's Chromium against the
-// real `tabula serve --sandbox` (started here on a free port with a temp
-// workspace; never a mock server): install, convert and recover each go to
+// real `tabula serve --sandbox` (started here for each flow on a free port
+// with a temp workspace, in the sandbox scenario the flow needs: the LiveCD to
+// install, the installed NixOS to convert, the stateless system to recover;
+// never a mock server): install, convert and recover each go to
 // the Run screen and run the sandbox plan to the end; the step list and the
 // progress bar must reach done and 100%, with no console error. Screenshots
 // of every screen land in test/.tmp/screenshots (the good ones are copied to
@@ -26,20 +28,53 @@ describeWith(
   ["chromium"],
   "the renderer's flows against tabula serve --sandbox",
   () => {
-    let workspace: string;
-    let serve: ChildProcess;
-    let url: string;
     let browser: Browser;
+    const servers: ChildProcess[] = [];
 
     beforeAll(async () => {
       mkdirSync(shots, { recursive: true });
-      workspace = mkdtempSync(path.join(tmpdir(), "renderer-e2e-"));
-      serve = spawn(
+      browser = await chromium.launch({
+        executablePath: chromiumPath(),
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
+        ],
+      });
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      for (const serve of servers) await stop(serve);
+    });
+
+    async function stop(serve: ChildProcess) {
+      if (serve.exitCode !== null || serve.signalCode !== null) return;
+      const exited = new Promise((r) => serve.once("exit", r));
+      serve.kill("SIGTERM");
+      await exited;
+    }
+
+    /**
+     * `tabula serve --sandbox --scenario S` on a free port with a fresh
+     * workspace; resolves to the printed address (with its token).
+     */
+    async function startServe(
+      scenario: "livecd" | "installed" | "stateless",
+    ): Promise<{ url: string; done: () => Promise<void> }> {
+      const workspace = mkdtempSync(path.join(tmpdir(), "renderer-e2e-"));
+      const serve = spawn(
         process.execPath,
         [
           "electron/bin/tabula.mjs",
           "serve",
           "--sandbox",
+          "--scenario",
+          scenario,
           "--port",
           "0",
           "--workspace",
@@ -47,7 +82,8 @@ describeWith(
         ],
         { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
       );
-      url = await new Promise<string>((resolve, reject) => {
+      servers.push(serve);
+      const url = await new Promise<string>((resolve, reject) => {
         let out = "";
         let err = "";
         const timer = setTimeout(
@@ -68,29 +104,14 @@ describeWith(
           reject(new Error(`tabula serve exited (${code}):\n${out}${err}`)),
         );
       });
-      browser = await chromium.launch({
-        executablePath: chromiumPath(),
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          "--no-first-run",
-        ],
-      });
-    });
-
-    afterAll(async () => {
-      await browser?.close();
-      if (serve && serve.exitCode === null) {
-        const exited = new Promise((r) => serve.once("exit", r));
-        serve.kill("SIGTERM");
-        await exited;
-      }
-      if (workspace) rmSync(workspace, { recursive: true, force: true });
-    });
+      return {
+        url,
+        done: async () => {
+          await stop(serve);
+          rmSync(workspace, { recursive: true, force: true });
+        },
+      };
+    }
 
     interface Session {
       context: BrowserContext;
@@ -98,13 +119,17 @@ describeWith(
       problems: string[];
       shot: (name: string) => Promise<void>;
       flow: string;
+      /** Stops this flow's server and removes its workspace. */
+      done: () => Promise<void>;
     }
 
     /** A fresh page (one controlling client at a time: each test closes its own). */
     async function open(
       flow: string,
+      scenario: "livecd" | "installed" | "stateless",
       options: { width?: number; height?: number; dark?: boolean } = {},
     ): Promise<Session> {
+      const server = await startServe(scenario);
       const context = await browser.newContext({
         viewport: {
           width: options.width ?? 1280,
@@ -118,7 +143,7 @@ describeWith(
         if (m.type() === "error") problems.push(m.text());
       });
       page.on("pageerror", (e) => problems.push(e.message));
-      await page.goto(url);
+      await page.goto(server.url);
       await expect
         .poll(() => page.getByTestId("backend-status").textContent(), {
           timeout: 15_000,
@@ -135,7 +160,7 @@ describeWith(
           ),
         });
       };
-      return { context, page, problems, shot, flow };
+      return { context, page, problems, shot, flow, done: server.done };
     }
 
     async function heading(page: Page, text: string) {
@@ -212,21 +237,19 @@ describeWith(
       expect(s.problems).toEqual([]);
     }
 
-    it("installs: Start, Disk, Persistence, Users, Review, Run to the end", async () => {
-      const s = await open("install");
+    it("installs: Start, Disk, Users, Persistence, Review, Run to the end", async () => {
+      const s = await open("install", "livecd");
       const { page } = s;
       try {
         await enabled(page.getByTestId("path-install"));
         await s.shot("start");
         await page.getByTestId("path-install").click();
         await heading(page, "Disk");
-        // The first disk that may be erased is chosen; its data warning names it.
+        // The empty SATA disk; its current content (none) and the new layout show.
+        await page.getByTestId("disk-/dev/sda").check();
         await visible(page.getByTestId("disk-warning"));
         await page.getByTestId("swap-on").check();
         await s.shot("disk");
-        await next(page);
-        await heading(page, "Persistence");
-        await s.shot("persistence");
         await next(page);
         await heading(page, "Users");
         await page.getByTestId("hostname").fill("orchid");
@@ -237,6 +260,10 @@ describeWith(
         await page.getByTestId("set-pw-mira").click();
         await visible(page.getByTestId("pw-set"));
         await s.shot("users");
+        await next(page);
+        await heading(page, "Persistence");
+        await page.getByTestId("preset-desktop").click();
+        await s.shot("persistence");
         await next(page);
         await heading(page, "Review");
         await visible(page.getByTestId("review-valid"), 30_000);
@@ -254,11 +281,12 @@ describeWith(
           path: path.join(shots, `${s.flow}-last.png`),
         });
         await s.context.close();
+        await s.done();
       }
     }, 300_000);
 
     it("converts: Start, This system, Persistence with the scan, Review, Run to the end", async () => {
-      const s = await open("convert", { dark: true });
+      const s = await open("convert", "installed", { dark: true });
       const { page } = s;
       try {
         await enabled(page.getByTestId("path-convert"));
@@ -290,11 +318,15 @@ describeWith(
           path: path.join(shots, `${s.flow}-last.png`),
         });
         await s.context.close();
+        await s.done();
       }
     }, 300_000);
 
     it("recovers: Start, Recover (choose a path), Review, Run to the end, at 1024x768", async () => {
-      const s = await open("recover", { width: 1024, height: 768 });
+      const s = await open("recover", "stateless", {
+        width: 1024,
+        height: 768,
+      });
       const { page } = s;
       try {
         await enabled(page.getByTestId("path-recover"));
@@ -325,6 +357,7 @@ describeWith(
           path: path.join(shots, `${s.flow}-last.png`),
         });
         await s.context.close();
+        await s.done();
       }
     }, 300_000);
   },
