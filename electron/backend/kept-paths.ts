@@ -4,11 +4,12 @@
 // the scan should still know what the user already chose to keep. So a
 // valid design is read exactly (validateDesign, persistedPaths), and a draft
 // is read leniently: only well-formed absolute entries of its persistence
-// block count, anything else is left out rather than guessed.
-import { homeOf, persistedPaths } from "../../shared/design/checks";
+// block count, anything else is left out rather than guessed. (`tabula scan
+// --design` reads a file the user chose and refuses a draft: scan-design.ts.)
+import { homeOf } from "../../shared/design/checks";
 import { underHome } from "../../shared/design/paths";
-import { validateDesign } from "../../shared/design/validate";
 import type { UserDesign } from "../../shared/design/types";
+import { keptByDesign } from "./scan-design";
 
 type Obj = Record<string, unknown>;
 
@@ -38,12 +39,8 @@ function entries(list: unknown, key: "directory" | "file"): unknown[] {
 }
 
 export function keptPaths(input: unknown): string[] {
-  const { design } = validateDesign(input);
-  if (design)
-    return [
-      design.persistence.storage,
-      ...persistedPaths(design).map((p) => p.abs),
-    ];
+  const exact = keptByDesign(input);
+  if (exact.ok) return exact.kept;
   if (!isObj(input) || !isObj(input.persistence)) return [];
   const p = input.persistence;
   const kept: string[] = [];
