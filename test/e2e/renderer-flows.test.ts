@@ -117,7 +117,8 @@ describeWith(
       context: BrowserContext;
       page: Page;
       problems: string[];
-      shot: (name: string) => Promise<void>;
+      /** Screenshot with the screen scrolled to its top, or to `at`. */
+      shot: (name: string, at?: Locator) => Promise<void>;
       flow: string;
       /** Stops this flow's server and removes its workspace. */
       done: () => Promise<void>;
@@ -150,8 +151,13 @@ describeWith(
         })
         .toMatch(/^Connected over websocket/);
       let n = 0;
-      const shot = async (name: string) => {
+      const shot = async (name: string, at?: Locator) => {
         n += 1;
+        if (at) await at.scrollIntoViewIfNeeded();
+        else
+          await page.evaluate(() =>
+            document.querySelector("main")?.scrollTo(0, 0),
+          );
         await page.waitForTimeout(150); // let transitions settle
         await page.screenshot({
           path: path.join(
@@ -269,6 +275,7 @@ describeWith(
         await visible(page.getByTestId("review-valid"), 30_000);
         await visible(page.getByTestId("destructive").first());
         await s.shot("review");
+        await s.shot("files", page.getByTestId("generated-files"));
         await page.getByTestId("start-run").click();
         await visible(page.getByTestId("confirm-run"));
         await s.shot("confirm");
@@ -301,12 +308,13 @@ describeWith(
         await visible(page.getByTestId("lost-total"), 30_000);
         const keep = page.locator("[data-testid^=keep-]").first();
         if (await keep.count()) await keep.click();
-        await s.shot("persistence");
+        await s.shot("persistence", page.getByTestId("scan-findings"));
         await next(page);
         await heading(page, "Review");
         await visible(page.getByTestId("review-valid"), 30_000);
         await visible(page.getByTestId("flake-diff"));
         await s.shot("review");
+        await s.shot("flake-diff", page.getByTestId("flake-diff"));
         await page.getByTestId("start-run").click();
         if (await page.getByTestId("confirm-run").isVisible())
           await page.getByTestId("confirm-run").click();
@@ -342,6 +350,18 @@ describeWith(
           })
           .toContain("Chosen: 1");
         await s.shot("recover");
+        // The old-root/ quarantine, browsed folder by folder through listDir.
+        await page.getByTestId("source-old-root").check();
+        const folder = page
+          .locator("[data-testid=quarantine-tree] button[aria-expanded]")
+          .first();
+        await visible(folder, 30_000);
+        await folder.click();
+        await expect
+          .poll(() => folder.getAttribute("aria-expanded"), { timeout: 10_000 })
+          .toBe("true");
+        await s.shot("quarantine", page.getByTestId("quarantine-tree"));
+        await page.getByTestId("source-live").check();
         await next(page);
         await heading(page, "Review");
         await visible(page.getByTestId("review-valid"), 30_000);
