@@ -8,7 +8,7 @@
 // of every screen land in test/.tmp/screenshots (the good ones are copied to
 // docs/screenshots/ by hand).
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -30,6 +30,7 @@ describeWith(
   () => {
     let browser: Browser;
     const servers: ChildProcess[] = [];
+    const cleanups: (() => void)[] = [];
 
     beforeAll(async () => {
       mkdirSync(shots, { recursive: true });
@@ -50,6 +51,7 @@ describeWith(
     afterAll(async () => {
       await browser?.close();
       for (const serve of servers) await stop(serve);
+      for (const clean of cleanups) clean();
     });
 
     async function stop(serve: ChildProcess) {
@@ -351,7 +353,24 @@ describeWith(
           .toContain("Chosen: 1");
         await s.shot("recover");
         // The old-root/ quarantine, browsed folder by folder through listDir.
+        // The sandbox has no real old-root/ folder, so the test makes one and
+        // types its path, as a user does after mounting the partition.
+        const quarantine = mkdtempSync(
+          path.join(tmpdir(), "renderer-e2e-old-root-"),
+        );
+        mkdirSync(path.join(quarantine, "var/lib/app"), { recursive: true });
+        writeFileSync(
+          path.join(quarantine, "var/lib/app/state.db"),
+          "x".repeat(4096),
+        );
+        mkdirSync(path.join(quarantine, "home/alice"), { recursive: true });
+        writeFileSync(path.join(quarantine, "home/alice/notes.txt"), "hello");
+        cleanups.push(() =>
+          rmSync(quarantine, { recursive: true, force: true }),
+        );
         await page.getByTestId("source-old-root").check();
+        await page.locator("#quarantine").fill(quarantine);
+        await page.getByRole("button", { name: "Browse" }).click();
         const folder = page
           .locator("[data-testid=quarantine-tree] button[aria-expanded]")
           .first();
