@@ -277,6 +277,10 @@ describeWith(
         await visible(page.getByTestId("review-valid"), 30_000);
         await visible(page.getByTestId("destructive").first());
         await s.shot("review");
+        await page
+          .getByTestId("generated-files")
+          .getByRole("button", { name: "nixos/persistence.nix" })
+          .click();
         await s.shot("files", page.getByTestId("generated-files"));
         await page.getByTestId("start-run").click();
         await visible(page.getByTestId("confirm-run"));
