@@ -253,7 +253,15 @@ describeWith(
         await s.shot("start");
         await page.getByTestId("path-install").click();
         await heading(page, "Disk");
-        // The empty SATA disk; its current content (none) and the new layout show.
+        // A disk with data first: its partitions and a plain warning show.
+        await page.getByTestId("disk-/dev/nvme0n1").check();
+        await expect
+          .poll(() => page.getByTestId("disk-warning").textContent())
+          .toMatch(
+            /All data on \/dev\/nvme0n1 \(Samsung SSD 980 PRO 1TB, 1\.0 TB/,
+          );
+        await s.shot("disk-with-data");
+        // Then the empty SATA disk, to install to.
         await page.getByTestId("disk-/dev/sda").check();
         await visible(page.getByTestId("disk-warning"));
         await page.getByTestId("swap-on").check();
