@@ -79,7 +79,25 @@ export async function main(
   return command.run(rest, io);
 }
 
+let pipesGuarded = false;
+
+/**
+ * A reader that closes the pipe early (`tabula scan --root / | head`) is not
+ * an error: stop quietly, as Unix tools do, instead of crashing on EPIPE.
+ */
+function guardPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+      process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+    });
+  }
+}
+
 export function stdio(): CliIO {
+  guardPipes();
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),

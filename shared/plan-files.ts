@@ -1,7 +1,7 @@
 // Every file `tabula plan` writes, as a pure function of the design (plus the
 // user's flake text in convert mode). The same design always gives the same
-// files, byte for byte. The step-script stream adds its files (steps.sh,
-// plan.json, migration.json) by appending to the list in `planFiles`.
+// files, byte for byte. The step files (plan.json, steps.sh and, for a
+// conversion, migration.json) come from shared/plan/files.ts.
 import { normalizeDesign } from "./design/normalize";
 import type { Design } from "./design/types";
 import { flakeChanges } from "./flake/flake-changes";
@@ -12,6 +12,7 @@ import { filesystemsNix } from "./nix/filesystems-nix";
 import { flakeNix } from "./nix/flake-nix";
 import { persistenceNix } from "./nix/persistence-nix";
 import { statelessNix } from "./nix/stateless-nix";
+import { planStepFiles } from "./plan/files";
 
 export type { GeneratedFile } from "./generated-file";
 
@@ -62,5 +63,10 @@ export function planFiles(
   context: PlanContext = {},
 ): GeneratedFile[] {
   const d = normalizeDesign(design);
-  return [...nixFiles(d, context), designFile(d)];
+  const steps = planStepFiles(d);
+  if (!steps.ok)
+    throw new Error(
+      `the design has problems the plan cannot handle (validateDesign reports them): ${steps.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`,
+    );
+  return [...nixFiles(d, context), designFile(d), ...steps.files];
 }

@@ -3,6 +3,7 @@
 // errors so a typo is never silently ignored. A design with no errors comes
 // back in normal form (./normalize.ts); warnings do not block it.
 // docs/design-format.md lists every rule.
+import { planProblems } from "../plan/compile";
 import { checkDesign } from "./checks";
 import { normalizeDesign } from "./normalize";
 import { homePathFault, systemPathFault } from "./paths";
@@ -115,6 +116,11 @@ const BOOTLOADERS: readonly Bootloader[] = ["systemd-boot", "grub"];
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/;
 /** A user or group name as shadow-utils accepts it (at most 32 characters). */
 export const ACCOUNT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,30}\$?$/;
+
+/** A user or group name; "__proto__" is refused since it cannot be a plain object key. */
+export function isAccountName(name: string): boolean {
+  return ACCOUNT_NAME.test(name) && name !== "__proto__";
+}
 const FLAKE_ATTR = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const FS_TYPE = /^[a-z0-9][a-z0-9._+-]*$/;
 /** chmod modes: octal, or symbolic clauses such as "u=rwx,g=rx,o=". */
@@ -130,6 +136,9 @@ export function validateDesign(input: unknown): Validation {
   const read = new DesignReader(new Reader(findings));
   const draft = read.design(input);
   if (draft) checkDesign(findings, draft, (list, i) => read.origin(list, i));
+  // What the step plan cannot do with an otherwise valid design (shared/plan).
+  if (draft && !findings.hasErrors)
+    findings.problems.push(...planProblems(normalizeDesign(draft)));
   return {
     design: draft && !findings.hasErrors ? normalizeDesign(draft) : null,
     problems: findings.problems,
@@ -751,7 +760,7 @@ class DesignReader {
       );
       for (const [name, entry] of Object.entries(u ?? {})) {
         const p = at(at(path, "users"), name);
-        if (!ACCOUNT_NAME.test(name)) {
+        if (!isAccountName(name)) {
           this.findings.error(
             p,
             `${JSON.stringify(name)} is not a user name: use the login name, e.g. "mira"`,
@@ -917,7 +926,7 @@ class DesignReader {
         at(path, key),
         `a ${key} name, e.g. "root"`,
       );
-      if (text === undefined || !ACCOUNT_NAME.test(text)) {
+      if (text === undefined || !isAccountName(text)) {
         if (text !== undefined)
           this.findings.error(
             at(path, key),
@@ -967,7 +976,7 @@ class DesignReader {
 
   private user(name: string, value: unknown): UserDesign | undefined {
     const path = at("users", name);
-    if (!ACCOUNT_NAME.test(name)) {
+    if (!isAccountName(name)) {
       this.findings.error(
         path,
         `${JSON.stringify(name)} is not a user name: use a login name such as "mira" (letters, digits, "_", "-", ".")`,
@@ -1092,7 +1101,7 @@ class DesignReader {
     kind: "user" | "group",
   ): string | undefined {
     const text = this.r.string(value, path, `a ${kind} name, e.g. "wheel"`);
-    if (text !== undefined && !ACCOUNT_NAME.test(text)) {
+    if (text !== undefined && !isAccountName(text)) {
       this.findings.error(
         path,
         `${JSON.stringify(text)} is not a ${kind} name: use letters, digits, "_", "-" or "."`,
@@ -1112,7 +1121,7 @@ class DesignReader {
     );
     for (const [name, entry] of Object.entries(o ?? {})) {
       const path = at("groups", name);
-      if (!ACCOUNT_NAME.test(name)) {
+      if (!isAccountName(name)) {
         this.findings.error(
           path,
           `${JSON.stringify(name)} is not a group name: use letters, digits, "_", "-" or "."`,

@@ -137,7 +137,8 @@ function print(
       return `${fn}\n${e.args.map((a) => `${inner}${wrap(a, depth + 1)}`).join("\n")}`;
     }
     case "lambda":
-      return `${formals(e, depth)}:\n${pad}${print(e.body, depth)}`;
+      // A module's body is a set of settings: expanded like a binding's value.
+      return `${formals(e, depth)}:\n${pad}${print(e.body, depth, true)}`;
     default:
       return one ?? "";
   }

@@ -6,8 +6,8 @@ import type { Design, Problem } from "../design/types";
 import { canonicalJson, sha256Hex } from "../hash/sha256";
 import { bootloaderPhase, migratePhase, preparePhase } from "./convert";
 import { installPhase, storageOnPartition } from "./install";
-import { INSTALL_CONFIG_DIR, QUARANTINE, TABULA_DIR } from "./labels";
-import { isWithin, persistedPaths, segments } from "./persisted";
+import { QUARANTINE, TABULA_DIR } from "./labels";
+import { persistedPaths, segments } from "./persisted";
 import { recoverPhase } from "./recover";
 import type { Plan } from "./types";
 
@@ -56,7 +56,11 @@ function error(path: string, message: string): Problem {
   return { path, message, severity: "error" };
 }
 
-/** What the plan itself cannot do with an otherwise valid design. */
+/**
+ * What the plan itself cannot do with a design validation accepts (the
+ * design checks in shared/design cover the document; validateDesign reports
+ * these too, so `tabula validate` and `tabula plan` agree).
+ */
 export function planProblems(design: Design): Problem[] {
   const out: Problem[] = [];
   const storage = design.persistence.storage;
@@ -72,37 +76,28 @@ export function planProblems(design: Design): Problem[] {
       ),
     );
   }
-  const storeTop = segments(storageOnPartition(storage) ?? "")[0];
-  const reserved = [QUARANTINE, TABULA_DIR, ...(storeTop ? [storeTop] : [])];
-  const paths = persistedPaths(design.persistence, design.users);
+  if (design.mode === "install" && !design.disk)
+    out.push(error("disk", "install mode needs the disk to install on."));
   if (design.mode === "convert") {
-    for (const p of paths) {
+    const storeTop = segments(storageOnPartition(storage) ?? "")[0];
+    if (storeTop === QUARANTINE || storeTop === TABULA_DIR)
+      out.push(
+        error(
+          "persistence.storage",
+          `"${storage}" uses /nix/${storeTop}, which the conversion keeps for itself: choose another folder, e.g. "/nix/persistent".`,
+        ),
+      );
+    const reserved = [QUARANTINE, TABULA_DIR, ...(storeTop ? [storeTop] : [])];
+    for (const p of persistedPaths(design.persistence, design.users)) {
       const top = segments(p.path)[0];
       if (top !== undefined && reserved.includes(top))
         out.push(
           error(
             "persistence",
-            `"${p.path}" is inside /${top}, a name the conversion uses at the top of the partition; Tabula cannot persist it.`,
+            `"${p.path}" is inside /${top}, a name the conversion itself uses at the top of the partition: Tabula cannot persist it; move that data elsewhere first.`,
           ),
         );
     }
-  }
-  if (design.mode === "install") {
-    if (!design.disk)
-      out.push(error("disk", "install mode needs the disk to install on."));
-    if (
-      !paths.some(
-        (p) => p.kind === "directory" && isWithin(INSTALL_CONFIG_DIR, p.path),
-      )
-    )
-      out.push(
-        error(
-          "persistence.directories",
-          `persist "${INSTALL_CONFIG_DIR}": the configuration Tabula installs lives there, and without it the flake would be lost at every boot.`,
-        ),
-      );
-  }
-  if (design.mode === "convert") {
     const convert = design.convert;
     if (!convert) {
       out.push(
@@ -113,7 +108,7 @@ export function planProblems(design: Design): Problem[] {
         out.push(
           error(
             "convert.boot",
-            "/boot is inside the old root (no separate ESP or boot partition). The migration moves the old root aside, so the bootloader would lose its files: Tabula does not convert such a system. Add a separate boot partition first.",
+            "/boot is inside the old root (no separate ESP or boot partition): the migration moves the old root aside, so the bootloader would lose its files. Tabula does not convert such a system; give it a separate boot partition first, then add it here.",
           ),
         );
       if (FLAKE_UNSAFE.test(convert.configDir))
@@ -123,63 +118,19 @@ export function planProblems(design: Design): Problem[] {
             `"${convert.configDir}" holds a space, quote, "#", "?", "$" or backslash, which a flake reference cannot carry: move the configuration to a plain path.`,
           ),
         );
-      if (FLAKE_UNSAFE.test(convert.flakeAttr))
-        out.push(
-          error(
-            "convert.flakeAttr",
-            `"${convert.flakeAttr}" cannot be used in a flake reference.`,
-          ),
-        );
-      if (
-        !paths.some(
-          (p) => p.kind === "directory" && isWithin(convert.configDir, p.path),
-        )
-      )
-        out.push(
-          error(
-            "persistence.directories",
-            `persist "${convert.configDir}" (convert.configDir): otherwise the migration moves your configuration into /nix/${QUARANTINE} and the new system cannot find it.`,
-          ),
-        );
     }
   }
   if (design.mode === "recover") {
     const recover = design.recover;
     if (!recover) {
       out.push(error("recover", "recover mode needs the recover block."));
-    } else {
-      if (FLAKE_UNSAFE.test(recover.configDir))
-        out.push(
-          error(
-            "recover.configDir",
-            `"${recover.configDir}" cannot be used in a flake reference: move the configuration to a plain path.`,
-          ),
-        );
-      if (
-        recover.from === "old-root" &&
-        !paths.some(
-          (p) => p.kind === "directory" && isWithin(recover.configDir, p.path),
-        )
-      )
-        out.push(
-          error(
-            "recover.configDir",
-            `"${recover.configDir}" is not persisted, so from the LiveCD Tabula cannot find it under ${storage}.`,
-          ),
-        );
-      const added = persistedPaths(recover.add, design.users);
-      if (added.length === 0)
-        out.push(error("recover.add", "name at least one path to bring in."));
-      for (const a of added) {
-        const covering = paths.find((p) => isWithin(a.path, p.path));
-        if (covering)
-          out.push(
-            error(
-              "recover.add",
-              `"${a.path}" is already persisted (through "${covering.path}"): nothing to recover.`,
-            ),
-          );
-      }
+    } else if (FLAKE_UNSAFE.test(recover.configDir)) {
+      out.push(
+        error(
+          "recover.configDir",
+          `"${recover.configDir}" holds a space, quote, "#", "?", "$" or backslash, which a flake reference cannot carry: move the configuration to a plain path.`,
+        ),
+      );
     }
   }
   return out;

@@ -269,8 +269,14 @@ function bootloaderSteps(design: Design, insideMigrate: boolean): Step[] {
   const boot = convert.boot!;
   const nix = under(TARGET, "nix");
   const bootAt = under(TARGET, "boot");
-  const skip = (check: string) =>
-    insideMigrate ? `tabula_target_given || ${check}` : check;
+  const skip = (check: string) => `tabula_target_given || ${check}`;
+  const yours = {
+    check: command(
+      "tabula_target_given",
+      "the caller owns the mounts and runs phase bootloader itself",
+    ),
+    done: "--target was given",
+  };
   return [
     {
       id: "mount-new-root",
@@ -318,12 +324,7 @@ function bootloaderSteps(design: Design, insideMigrate: boolean): Step[] {
       destructive: false,
       weight: 1,
       requires: [],
-      guard: insideMigrate
-        ? {
-            check: "tabula_target_given",
-            done: "--target was given",
-          }
-        : undefined,
+      guard: insideMigrate ? yours : undefined,
     },
     {
       id: "mount-boot",
@@ -358,9 +359,7 @@ function bootloaderSteps(design: Design, insideMigrate: boolean): Step[] {
       destructive: false,
       weight: 3,
       requires: ["nixos-enter"],
-      guard: insideMigrate
-        ? { check: "tabula_target_given", done: "--target was given" }
-        : undefined,
+      guard: insideMigrate ? yours : undefined,
     },
     {
       id: "unmount-new-layout",

@@ -2,7 +2,12 @@
 // names and sizes, in the order sgdisk creates them, plus what goes on each.
 import type { DiskDesign, NixFsType } from "../design/types";
 import { parseSize } from "../size";
-import { FS_LABEL, LUKS_MAPPER, MIN_NIX_BYTES, PART_LABEL } from "./labels";
+import {
+  FILESYSTEM_LABELS,
+  LUKS_NAME,
+  MIN_NIX_BYTES,
+  PARTITION_LABELS,
+} from "./labels";
 
 export interface PartitionSpec {
   number: number;
@@ -55,14 +60,14 @@ export function diskLayout(disk: DiskDesign): DiskLayout {
   const bootBytes = bytesOf(disk.esp.size);
   if (disk.bootloader === "grub") {
     specs.push({
-      name: PART_LABEL.biosBoot,
+      name: PARTITION_LABELS.biosBoot,
       typecode: "EF02",
       size: "+1M",
       bytes: 1024 ** 2,
       role: "bios-boot",
     });
     specs.push({
-      name: PART_LABEL.boot,
+      name: PARTITION_LABELS.boot,
       typecode: "8300",
       size: `+${disk.esp.size}`,
       bytes: bootBytes,
@@ -70,7 +75,7 @@ export function diskLayout(disk: DiskDesign): DiskLayout {
     });
   } else {
     specs.push({
-      name: PART_LABEL.esp,
+      name: PARTITION_LABELS.boot,
       typecode: "EF00",
       size: `+${disk.esp.size}`,
       bytes: bootBytes,
@@ -79,7 +84,7 @@ export function diskLayout(disk: DiskDesign): DiskLayout {
   }
   if (disk.swap) {
     specs.push({
-      name: PART_LABEL.swap,
+      name: PARTITION_LABELS.swap,
       typecode: "8200",
       size: `+${disk.swap.size}`,
       bytes: bytesOf(disk.swap.size),
@@ -87,7 +92,7 @@ export function diskLayout(disk: DiskDesign): DiskLayout {
     });
   }
   specs.push({
-    name: PART_LABEL.nix,
+    name: PARTITION_LABELS.nix,
     typecode: disk.encrypt ? "8309" : "8300",
     size: "0",
     bytes: MIN_NIX_BYTES,
@@ -105,7 +110,7 @@ export function diskLayout(disk: DiskDesign): DiskLayout {
     device: disk.device,
     partitions,
     minBytes: partitions.reduce((sum, p) => sum + p.bytes, 2 * 1024 ** 2),
-    nixDevice: disk.encrypt ? `/dev/mapper/${LUKS_MAPPER}` : nixPartition.path,
+    nixDevice: disk.encrypt ? `/dev/mapper/${LUKS_NAME}` : nixPartition.path,
     nixFsType: disk.nix.fsType,
     bootPartition: find("esp") ?? find("boot")!,
     swapPartition: find("swap"),
@@ -117,10 +122,10 @@ export function diskLayout(disk: DiskDesign): DiskLayout {
 export function mkfsNix(fsType: NixFsType, device: string): string[] {
   switch (fsType) {
     case "btrfs":
-      return ["mkfs.btrfs", "-f", "-L", FS_LABEL.nix, device];
+      return ["mkfs.btrfs", "-f", "-L", FILESYSTEM_LABELS.nix, device];
     case "ext4":
-      return ["mkfs.ext4", "-F", "-L", FS_LABEL.nix, device];
+      return ["mkfs.ext4", "-F", "-L", FILESYSTEM_LABELS.nix, device];
     case "xfs":
-      return ["mkfs.xfs", "-f", "-L", FS_LABEL.nix, device];
+      return ["mkfs.xfs", "-f", "-L", FILESYSTEM_LABELS.nix, device];
   }
 }

@@ -3,7 +3,7 @@
 // files: it uses the ones next to it (nixos/, flake.nix, flake.patch,
 // migration.json) through $PLAN_DIR, so what the user reviewed in the folder
 // is what runs. docs/step-script.md explains the choice.
-import type { GeneratedFile } from "../api/contract";
+import type { GeneratedFile } from "../generated-file";
 import type { Design, Problem } from "../design/types";
 import { compilePlan } from "./compile";
 import { persistedPaths } from "./persisted";

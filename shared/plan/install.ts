@@ -6,10 +6,13 @@ import type { Design } from "../design/types";
 import { sha256Hex } from "../hash/sha256";
 import { diskLayout, mkfsNix } from "./disk-layout";
 import {
-  FS_LABEL,
-  HARDWARE_CONFIG,
+  BOOT_FS_TYPE,
+  BOOT_OPTIONS,
+  FILESYSTEM_LABELS,
+  HARDWARE_CONFIG_FILE,
   INSTALL_CONFIG_DIR,
-  LUKS_MAPPER,
+  LUKS_HEADER_LABEL,
+  LUKS_NAME,
   MODULES_DIR,
   TABULA_DIR,
 } from "./labels";
@@ -38,7 +41,7 @@ export function installPhase(design: Design, planId: string): Phase {
   const store = storageOnPartition(design.persistence.storage)!;
   const storage = under(nix, store);
   const config = under(storage, relativeToRoot(INSTALL_CONFIG_DIR));
-  const hardware = under(config, HARDWARE_CONFIG);
+  const hardware = under(config, HARDWARE_CONFIG_FILE);
   const systemLink = under(nix, `${TABULA_DIR}/system`);
   const guid = diskGuid(planId);
   const boot = layout.bootPartition;
@@ -117,7 +120,7 @@ export function installPhase(design: Design, planId: string): Phase {
             "--batch-mode",
             "--verify-passphrase",
             "--label",
-            FS_LABEL.luks,
+            LUKS_HEADER_LABEL,
             luks,
           ),
         ],
@@ -126,21 +129,26 @@ export function installPhase(design: Design, planId: string): Phase {
         weight: 3,
         requires: ["cryptsetup"],
         guard: {
-          check: command("tabula_has_fs", luks, "crypto_LUKS", FS_LABEL.luks),
+          check: command(
+            "tabula_has_fs",
+            luks,
+            "crypto_LUKS",
+            LUKS_HEADER_LABEL,
+          ),
           done: `${luks} is already a LUKS2 container of this plan`,
         },
       },
       {
         id: "open-luks",
-        title: `Open the encrypted partition as /dev/mapper/${LUKS_MAPPER}`,
+        title: `Open the encrypted partition as /dev/mapper/${LUKS_NAME}`,
         explain: "cryptsetup asks for the passphrase.",
-        commands: [command("cryptsetup", "open", luks, LUKS_MAPPER)],
+        commands: [command("cryptsetup", "open", luks, LUKS_NAME)],
         destructive: false,
         weight: 1,
         requires: ["cryptsetup"],
         guard: {
-          check: `[[ -b ${command(`/dev/mapper/${LUKS_MAPPER}`)} ]]`,
-          done: `/dev/mapper/${LUKS_MAPPER} is already open`,
+          check: `[[ -b ${command(`/dev/mapper/${LUKS_NAME}`)} ]]`,
+          done: `/dev/mapper/${LUKS_NAME} is already open`,
         },
       },
     );
@@ -150,14 +158,19 @@ export function installPhase(design: Design, planId: string): Phase {
     title: `Make the FAT32 filesystem for /boot on ${boot.path}`,
     commands: [
       command("wipefs", "--all", boot.path),
-      command("mkfs.vfat", "-F", "32", "-n", FS_LABEL.boot, boot.path),
+      command("mkfs.vfat", "-F", "32", "-n", FILESYSTEM_LABELS.boot, boot.path),
     ],
     destructive: true,
     confirm: dev,
     weight: 1,
     requires: ["wipefs", "mkfs.vfat"],
     guard: {
-      check: command("tabula_has_fs", boot.path, "vfat", FS_LABEL.boot),
+      check: command(
+        "tabula_has_fs",
+        boot.path,
+        "vfat",
+        FILESYSTEM_LABELS.boot,
+      ),
       done: `${boot.path} already holds this plan's /boot filesystem`,
     },
   });
@@ -168,14 +181,14 @@ export function installPhase(design: Design, planId: string): Phase {
       title: `Make swap on ${swap}`,
       commands: [
         command("wipefs", "--all", swap),
-        command("mkswap", "-L", FS_LABEL.swap, swap),
+        command("mkswap", "-L", FILESYSTEM_LABELS.swap, swap),
       ],
       destructive: true,
       confirm: dev,
       weight: 1,
       requires: ["wipefs", "mkswap"],
       guard: {
-        check: command("tabula_has_fs", swap, "swap", FS_LABEL.swap),
+        check: command("tabula_has_fs", swap, "swap", FILESYSTEM_LABELS.swap),
         done: `${swap} already holds this plan's swap`,
       },
     });
@@ -197,7 +210,7 @@ export function installPhase(design: Design, planId: string): Phase {
           "tabula_has_fs",
           layout.nixDevice,
           layout.nixFsType,
-          FS_LABEL.nix,
+          FILESYSTEM_LABELS.nix,
         ),
         done: `${layout.nixDevice} already holds this plan's /nix filesystem`,
       },
@@ -257,12 +270,12 @@ export function installPhase(design: Design, planId: string): Phase {
           "--root",
           TARGET,
           "--show-hardware-config",
-        )} > ${under(config, `${HARDWARE_CONFIG}.tmp`).raw}`,
+        )} > ${under(config, `${HARDWARE_CONFIG_FILE}.tmp`).raw}`,
         command(
           "mv",
           "-T",
           "--",
-          under(config, `${HARDWARE_CONFIG}.tmp`),
+          under(config, `${HARDWARE_CONFIG_FILE}.tmp`),
           hardware,
         ),
       ],
@@ -307,12 +320,9 @@ export function installPhase(design: Design, planId: string): Phase {
         "Only the bootloader installation needs it, so it is mounted last.",
       commands: [
         command("mkdir", "-p", "--", under(TARGET, "boot")),
-        command(
-          "mount",
-          "-t",
-          "vfat",
-          "-o",
-          "umask=0077",
+        mountCommand(
+          BOOT_FS_TYPE,
+          [...BOOT_OPTIONS],
           boot.path,
           under(TARGET, "boot"),
         ),
@@ -343,13 +353,13 @@ export function installPhase(design: Design, planId: string): Phase {
       commands: [
         "sync",
         command("umount", "-R", "--", TARGET),
-        ...(disk.encrypt ? [command("cryptsetup", "close", LUKS_MAPPER)] : []),
+        ...(disk.encrypt ? [command("cryptsetup", "close", LUKS_NAME)] : []),
       ],
       destructive: false,
       weight: 1,
       requires: ["umount", ...(disk.encrypt ? ["cryptsetup"] : [])],
       guard: {
-        check: `${command("tabula_not_mounted", TARGET)}${disk.encrypt ? ` && [[ ! -b ${command(`/dev/mapper/${LUKS_MAPPER}`)} ]]` : ""}`,
+        check: `${command("tabula_not_mounted", TARGET)}${disk.encrypt ? ` && [[ ! -b ${command(`/dev/mapper/${LUKS_NAME}`)} ]]` : ""}`,
         done: "the target is already unmounted",
       },
     },

@@ -5,36 +5,13 @@
 //                    stopping the service that owns the path when known
 //   from "old-root"  from the LiveCD: rename out of the quarantine a
 //                    conversion left in /nix/old-root
-import type { Design, PersistenceDesign } from "../design/types";
+import type { Design } from "../design/types";
 import { mountCommand, storageOnPartition } from "./install";
 import { MODULES_DIR, QUARANTINE, TABULA_DIR } from "./labels";
-import { persistedPaths, relativeToRoot } from "./persisted";
-import { owningService } from "./services";
+import { isWithin, persistedPaths, relativeToRoot } from "./persisted";
+import { owningService } from "../catalog/lookup";
 import { PLAN_DIR, TARGET, command, under } from "./quote";
 import type { Phase, Step } from "./types";
-
-/** The persistence block after recovery: the current one plus recover.add (what persistence.nix must say). */
-export function recoveredPersistence(design: Design): PersistenceDesign {
-  const add = design.recover!.add;
-  const users: PersistenceDesign["users"] = {};
-  for (const name of new Set([
-    ...Object.keys(design.persistence.users),
-    ...Object.keys(add.users),
-  ]).values()) {
-    const a = design.persistence.users[name];
-    const b = add.users[name];
-    users[name] = {
-      directories: [...(a?.directories ?? []), ...(b?.directories ?? [])],
-      files: [...(a?.files ?? []), ...(b?.files ?? [])],
-    };
-  }
-  return {
-    ...design.persistence,
-    directories: [...design.persistence.directories, ...add.directories],
-    files: [...design.persistence.files, ...add.files],
-    users,
-  };
-}
 
 /** The paths recover brings in, relative to "/", outermost first. */
 export function recoveredRelatives(design: Design): string[] {
@@ -138,7 +115,11 @@ function recoverFromOldRoot(design: Design): Phase {
   const rels = recoveredRelatives(design);
   const nix = under(TARGET, "nix");
   const bootAt = under(TARGET, "boot");
-  const configInStorage = `${design.persistence.storage}${recover.configDir}`;
+  // The configuration as the LiveCD finds it: a folder under /nix is on the
+  // partition as is; any other is persisted, so it is under the storage.
+  const configInStorage = isWithin(recover.configDir, "/nix")
+    ? recover.configDir
+    : `${design.persistence.storage}${recover.configDir}`;
   const skip = (check: string) => `tabula_target_given || ${check}`;
   const steps: Step[] = [
     {

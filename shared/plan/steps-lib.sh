@@ -27,6 +27,7 @@ TABULA_YES=0
 TABULA_DRY_RUN=0
 TABULA_FORCE=0
 TABULA_TARGET_GIVEN=0
+TABULA_MOUNTPOINT=''
 TARGET=''
 PLAN_DIR=''
 TABULA_PHASE=''
@@ -167,17 +168,19 @@ tabula_sync() {
 
 tabula_usage() {
   cat <<EOF
-Usage: bash steps.sh PHASE [--yes] [--dry-run] [--target DIR] [--force]
+Usage: bash steps.sh PHASE [--yes] [--dry-run] [--target DIR] [--force] [--mountpoint DIR]
 
 Runs one phase of Tabula plan $TABULA_PLAN_ID (host "$TABULA_HOSTNAME").
 Phases in this plan: ${TABULA_PHASES[*]}
 
   --yes         do not ask before destructive steps (you confirm by passing it)
   --dry-run     print every command and change nothing
-  --target DIR  the folder the phase works on (its meaning depends on the phase;
-                see docs/step-script.md). Default: the phase's own (/mnt)
+  --target DIR  it is already mounted at DIR (or DIR is a plain folder): mount and
+                unmount nothing; migrate then only moves files and leaves phase
+                bootloader to you. For install, the same as --mountpoint.
   --force       go on without a matching .tabula/migration.json (migrate) or
                 without UEFI firmware (install), with a warning
+  --mountpoint DIR  where the phase mounts what it mounts, instead of /mnt
 Run it again after any stop, crash or power loss: finished steps are skipped.
 EOF
 }
@@ -203,6 +206,14 @@ tabula_main() {
       --target=*)
         TARGET=${arg#--target=}
         TABULA_TARGET_GIVEN=1
+        ;;
+      --mountpoint)
+        if (($# < 2)) || [[ -z $2 ]]; then
+          printf 'Refused: --mountpoint needs a folder, e.g. --mountpoint /mnt.\n' >&2
+          exit "$TABULA_EXIT_REFUSED"
+        fi
+        TABULA_MOUNTPOINT=$2
+        shift
         ;;
       -h | --help)
         tabula_usage
@@ -255,7 +266,17 @@ tabula_phase_begin() {
     printf 'Refused: phase %s takes no --target: it works on the running system.\n' "$TABULA_PHASE" >&2
     exit "$TABULA_EXIT_REFUSED"
   fi
-  if ((!TABULA_TARGET_GIVEN)); then TARGET=$TABULA_TARGET_DEFAULT; fi
+  if [[ -n $TABULA_MOUNTPOINT ]]; then
+    if [[ -z $TABULA_TARGET_DEFAULT ]]; then
+      printf 'Refused: phase %s mounts nothing, so it takes no --mountpoint.\n' "$TABULA_PHASE" >&2
+      exit "$TABULA_EXIT_REFUSED"
+    fi
+    if ((TABULA_TARGET_GIVEN)); then
+      printf 'Refused: give --target (already mounted there) or --mountpoint (mount there), not both.\n' >&2
+      exit "$TABULA_EXIT_REFUSED"
+    fi
+  fi
+  if ((!TABULA_TARGET_GIVEN)); then TARGET=${TABULA_MOUNTPOINT:-$TABULA_TARGET_DEFAULT}; fi
   if [[ -n $TARGET ]]; then
     if [[ $TARGET != /* ]]; then TARGET=$PWD/$TARGET; fi
     # Normalize without following the last component's symlink away.
@@ -350,9 +371,14 @@ tabula_run_step() {
   printf '\n==> [%d/%d] %s\n' "$TABULA_STEP_INDEX" "$TABULA_STEP_COUNT" "$TABULA_STEP_TITLE"
   if [[ -n $TABULA_STEP_EXPLAIN ]]; then printf '    %s\n' "$TABULA_STEP_EXPLAIN"; fi
   tabula_journal "$TABULA_STEP_ID" started
+  local cmd
   if [[ -n $TABULA_STEP_GUARD ]]; then
     local reason
     if reason=$(eval "$TABULA_STEP_GUARD" 2>/dev/null); then
+      if ((TABULA_DRY_RUN)); then
+        # Every command is printed, also those of a step the real run would skip.
+        for cmd in "${TABULA_STEP_COMMANDS[@]}"; do printf '    $ %s\n' "$cmd"; done
+      fi
       printf '    Skipped: %s.\n' "${reason:-$TABULA_STEP_DONE}"
       tabula_journal "$TABULA_STEP_ID" skipped "${reason:-$TABULA_STEP_DONE}"
       tabula_emit "$TABULA_MARK_STEP_SKIPPED"
@@ -376,7 +402,6 @@ tabula_run_step() {
       exit "$TABULA_EXIT_MISSING_TOOL"
     fi
   fi
-  local cmd
   if ((TABULA_STEP_DESTRUCTIVE)) && ((!TABULA_DRY_RUN)) && ((!TABULA_YES)); then
     printf '    This step changes %s. It will run:\n' "$TABULA_STEP_CONFIRM"
     for cmd in "${TABULA_STEP_COMMANDS[@]}"; do printf '      %s\n' "$cmd"; done
@@ -458,7 +483,7 @@ tabula_is_mounted() {
   else
     [[ $fstype == "$what" ]] || return 1
   fi
-  printf '%s is mounted (%s)' "$(tabula_q "$mountpoint")" "$source"
+  printf '%s is mounted (%s, %s)' "$(tabula_q "$mountpoint")" "$source" "$fstype"
 }
 
 tabula_not_mounted() {
@@ -466,9 +491,11 @@ tabula_not_mounted() {
   printf '%s is not mounted' "$(tabula_q "$1")"
 }
 
+# Guard: was --target given (it is already mounted there; Tabula mounts
+# nothing)? WHY, when given, replaces that explanation.
 tabula_target_given() {
   ((TABULA_TARGET_GIVEN)) || return 1
-  printf -- '--target was given: the caller owns the mounts and runs phase bootloader itself'
+  printf -- '--target was given: %s' "${1:-it is already mounted there, so Tabula mounts and unmounts nothing}"
 }
 
 # Refuses to mount at MOUNTPOINT when something else is mounted there already.
@@ -877,7 +904,7 @@ tabula_check_install_disk() {
     tabula_refuse "$device is a partition; Tabula installs on a whole disk. Set disk.device to the disk (lsblk shows it above the partition)."
     return 0
   fi
-  if [[ $(blockdev --getro -- "$disk") != 0 ]]; then
+  if [[ $(blockdev --getro "$disk") != 0 ]]; then
     tabula_refuse "$device is read-only."
     return 0
   fi
@@ -888,7 +915,7 @@ tabula_check_install_disk() {
       return 0
     fi
   done
-  size=$(blockdev --getsize64 -- "$disk")
+  size=$(blockdev --getsize64 "$disk")
   if ((size < min)); then
     tabula_refuse "$device holds $((size / 1048576)) MiB, but this design needs at least $((min / 1048576)) MiB (the partitions it sizes plus $((4 * 1024)) MiB for /nix). Choose a bigger disk or smaller sizes."
     return 0
@@ -925,9 +952,9 @@ tabula_check_install_disk() {
 tabula_disk_is_partitioned() {
   local device=$1 guid=$2 part name have
   shift 2
-  have=$(sgdisk -p -- "$device" 2>/dev/null | sed -n 's/^Disk identifier (GUID): //p')
+  have=$(sgdisk -p "$device" 2>/dev/null | sed -n 's/^Disk identifier (GUID): //p')
   [[ ${have^^} == "${guid^^}" ]] || return 1
-  partx -u -- "$device" >/dev/null 2>&1 || true
+  partx -u "$device" >/dev/null 2>&1 || true
   while (($#)); do
     part=$1 name=$2
     shift 2
@@ -942,7 +969,7 @@ tabula_wait_partitions() {
   local device=$1 part tries
   shift
   if ((TABULA_DRY_RUN)); then return 0; fi
-  partx -u -- "$device" >/dev/null 2>&1 || true
+  partx -u "$device" >/dev/null 2>&1 || true
   if command -v udevadm >/dev/null 2>&1; then udevadm settle >/dev/null 2>&1 || true; fi
   for part in "$@"; do
     tries=0

@@ -123,6 +123,13 @@ export function buildOldRoot(
   rmSync(staging, { recursive: true, force: true });
   const [etcPath, bashPath, zonePath] = added as [string, string, string];
 
+  // The system profile the bootloader is installed from (a stand-in store
+  // path: the shape matters here, not a bootable system).
+  const profiles = join(root, "nix/var/nix/profiles");
+  mkdirSync(profiles, { recursive: true });
+  symlinkSync(bashPath, join(profiles, "system-1-link"));
+  symlinkSync("system-1-link", join(profiles, "system"));
+
   // /etc: links into the store, regenerated files, persisted files.
   const etc = join(root, "etc");
   dir(etc, 0o755);

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { main, type CliIO } from "../../../electron/cli";
@@ -44,5 +44,19 @@ describe("tabula CLI", () => {
       encoding: "utf8",
     });
     expect(out.trim()).toBe(version);
+  });
+
+  it("stops quietly when the reader closes the pipe early (tabula ... | head)", async () => {
+    const child = spawn("node", ["electron/bin/tabula.mjs", "--help"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) =>
+      child.on("exit", resolve),
+    );
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
   });
 });

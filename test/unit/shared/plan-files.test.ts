@@ -37,6 +37,8 @@ describe("planFiles", () => {
       "nixos/configuration.nix",
       "flake.nix",
       "design.json",
+      "plan.json",
+      "steps.sh",
     ]);
     expect(paths("convert")).toEqual([
       "nixos/default.nix",
@@ -45,6 +47,9 @@ describe("planFiles", () => {
       "nixos/persistence.nix",
       "flake-changes.md",
       "design.json",
+      "plan.json",
+      "steps.sh",
+      "migration.json",
     ]);
     expect(
       paths(
@@ -52,7 +57,12 @@ describe("planFiles", () => {
         readFileSync("test/fixtures/flakes/classic.nix", "utf8"),
       ),
     ).toContain("flake.patch");
-    expect(paths("recover")).toEqual(["nixos/persistence.nix", "design.json"]);
+    expect(paths("recover")).toEqual([
+      "nixos/persistence.nix",
+      "design.json",
+      "plan.json",
+      "steps.sh",
+    ]);
   });
 
   it("starts every Nix file with a one-line comment saying it was generated from a design", () => {

@@ -13,6 +13,8 @@ import { join, resolve } from "node:path";
 import { afterAll, afterEach, expect, it } from "vitest";
 import { encodeMarker, type Marker } from "../../../../shared/plan/markers";
 import type { Plan, Step } from "../../../../shared/plan/types";
+import { validateDesign } from "../../../../shared/design/validate";
+import { planStepFiles } from "../../../../shared/plan/files";
 import type { RunStatus } from "../../../../shared/progress/types";
 import { RunnerService, type Run } from "../../../../electron/backend/runner";
 import {
@@ -335,6 +337,101 @@ describeWith(["bash"], "runner (real bash in node-pty, marker scripts)", () => {
     expect(text.endsWith("qqqEND\r\n")).toBe(true);
   });
 });
+
+/** A real plan's files, made from an example design the way `tabula plan` makes them. */
+function writeExamplePlan(example: "install" | "convert" | "recover"): {
+  plan: Plan;
+  dir: string;
+  script: string;
+} {
+  const file = resolve(
+    import.meta.dirname,
+    `../../../../docs/examples/${example}.json`,
+  );
+  const { design, problems } = validateDesign(
+    JSON.parse(readFileSync(file, "utf8")),
+  );
+  if (!design) throw new Error(`${file}: ${JSON.stringify(problems)}`);
+  const result = planStepFiles(design);
+  if (!result.ok)
+    throw new Error(`${file}: ${JSON.stringify(result.problems)}`);
+  const dir = join(work, `plan-${example}-${randomUUID().slice(0, 8)}`);
+  mkdirSync(dir);
+  for (const f of result.files) writeFileSync(join(dir, f.path), f.content);
+  return { plan: result.plan, dir, script: join(dir, "steps.sh") };
+}
+
+describeWith(
+  ["bash"],
+  "runner on a real plan's dry run (generated steps.sh)",
+  () => {
+    it("install: every step of the plan runs through, in order, and the folder is unchanged", async () => {
+      const { plan: p, dir, script: path } = writeExamplePlan("install");
+      const before = readdirSync(dir).sort();
+      const w = start(p, path, { dryRun: true });
+      const final = await w.run.finished;
+      expect(final).toMatchObject({
+        state: "succeeded",
+        exitCode: 0,
+        percent: 100,
+        build: null,
+      });
+      const ids = p.phases[0]!.steps.map((s) => s.id);
+      expect(final.steps.map((s) => s.id)).toEqual(ids); // no step the plan lacks
+      for (const s of final.steps)
+        expect(["done", "skipped"]).toContain(s.state);
+      expect(w.text()).toContain(
+        "Dry run: every command is printed, nothing is changed.",
+      );
+      expect(w.text()).toContain(`==> [${ids.length}/${ids.length}]`);
+      expect(w.text()).not.toContain("\u001b]7707");
+      expect(w.text()).not.toContain("\u001b]9;4");
+      // the markers are in the full log, and the updates never went backwards
+      expect(readFileSync(w.run.logPath, "utf8")).toContain(
+        encodeMarker({ kind: "step-start", step: ids[0]! }),
+      );
+      const order = { pending: 0, running: 1, done: 2, skipped: 2, failed: 2 };
+      for (let i = 1; i < w.statuses.length; i++) {
+        expect(w.statuses[i]!.percent).toBeGreaterThanOrEqual(
+          w.statuses[i - 1]!.percent,
+        );
+        w.statuses[i]!.steps.forEach((s, j) =>
+          expect(order[s.state]).toBeGreaterThanOrEqual(
+            order[w.statuses[i - 1]!.steps[j]!.state],
+          ),
+        );
+      }
+      expect(readdirSync(dir).sort()).toEqual(before);
+    });
+
+    it("convert and recover: each phase's dry run ends with every step accounted for", async () => {
+      for (const example of ["convert", "recover"] as const) {
+        const { plan: p, script: path } = writeExamplePlan(example);
+        for (const phase of p.phases) {
+          const run = runner.start({
+            plan: p,
+            phase: phase.name,
+            script: path,
+            dryRun: true,
+            cols: 100,
+            rows: 30,
+            flowControl: false,
+          });
+          const final = await run.finished;
+          expect(final.state, `${example} ${phase.name}`).toBe("succeeded");
+          expect(final.steps.map((s) => s.id)).toEqual(
+            phase.steps.map((s) => s.id),
+          );
+          expect(
+            final.steps.filter(
+              (s) => s.state === "pending" || s.state === "failed",
+            ),
+          ).toEqual([]);
+        }
+      }
+    });
+  },
+);
 
 /** A private Nix store per test, and a step script that builds into it. */
 function nixScript(which: "success" | "failure"): {

@@ -7,6 +7,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -114,7 +115,14 @@ describe("tabula plan", () => {
       "design.json",
       "flake.nix",
       "nixos",
+      "plan.json",
+      "steps.sh",
     ]);
+    // The step script is executable and valid bash.
+    expect(statSync(join(out, "steps.sh")).mode & 0o777).toBe(0o755);
+    expect(readFileSync(join(out, "steps.sh"), "utf8")).toMatch(
+      /^#!\/usr\/bin\/env bash\n/,
+    );
     expect(readdirSync(join(out, "nixos")).sort()).toEqual([
       "configuration.nix",
       "default.nix",
@@ -205,7 +213,12 @@ describe("tabula plan", () => {
         capture(),
       ),
     ).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(["design.json", "nixos"]);
+    expect(readdirSync(out).sort()).toEqual([
+      "design.json",
+      "nixos",
+      "plan.json",
+      "steps.sh",
+    ]);
   });
 
   it("refuses a --flake it cannot read and bad arguments", async () => {

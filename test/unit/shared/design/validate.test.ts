@@ -1,6 +1,7 @@
 // Every validation rule, each shown to fire on a mutation of a valid example
 // design and to be silent on the example itself.
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { validateDesign } from "../../../../shared/design/validate";
 import type { Problem } from "../../../../shared/design/types";
@@ -693,6 +694,18 @@ const rules: Rule[] = [
     path: 'users["Mira Okafor"]',
     message: /not a user name/,
   },
+  {
+    name: "a user named __proto__",
+    mode: "install",
+    mutate: (d) =>
+      Object.defineProperty(d.users, "__proto__", {
+        value: { isNormalUser: true },
+        enumerable: true,
+      }),
+    severity: "error",
+    path: "users.__proto__",
+    message: /not a user name/,
+  },
   // users and passwords
   {
     name: "install user without a hash",
@@ -947,5 +960,45 @@ describe("validateDesign", () => {
     expect(result.design?.persistence.storage).toBe("/nix/persistent");
     expect(result.design?.persistence.hideMounts).toBe(true);
     expect(result.design?.convert?.options).toEqual([]);
+  });
+});
+
+describe("validateDesign on arbitrary input", () => {
+  it("never throws, and refuses with at least one error whenever it returns no design", () => {
+    const spots = [
+      "",
+      "persistence",
+      "persistence.directories",
+      "persistence.users",
+      "users",
+      "users.mira",
+      "disk",
+      "disk.nix",
+      "root",
+      "groups",
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(...spots), fc.jsonValue(), (spot, value) => {
+        const d = example("install");
+        if (spot === "") {
+          const result = validateDesign(value);
+          expect(result.design === null).toBe(
+            result.problems.some((p) => p.severity === "error"),
+          );
+          return;
+        }
+        const keys = spot.split(".");
+        let at = d;
+        for (const k of keys.slice(0, -1)) at = at[k];
+        at[keys.at(-1)!] = value;
+        const result = validateDesign(d);
+        expect(result.design === null).toBe(
+          result.problems.some((p) => p.severity === "error"),
+        );
+        for (const p of result.problems)
+          expect(typeof p.message).toBe("string");
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,0 +1,250 @@
+// Phase recover. From the LiveCD ("old-root"): paths come back out of the
+// quarantine a conversion left, by rename, inode unchanged, up to the rebuild
+// through nixos-enter (absent here). On the running system ("live"): the copy
+// helper keeps owners, modes, ACLs, xattrs and hardlinks and resumes over its
+// own unfinished copy; the phase itself refuses a root that is not a tmpfs.
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  linkSync,
+  lchownSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { Design } from "../../../shared/design/types";
+import { STEPS_LIB } from "../../../shared/plan/steps-lib";
+import { recoverDesign } from "../../support/designs";
+import { describeWith } from "../../support/needs";
+import { buildOldRoot, oldRootDesign } from "../../support/old-root";
+import { runSteps, writePlan } from "../../support/steps";
+import { diffManifests, manifest, walkTree } from "../../support/tree";
+
+const tmpRoot = join(import.meta.dirname, "../../.tmp");
+
+describeWith(
+  ["root", "nix", "bash"],
+  "phase recover from the quarantine",
+  () => {
+    let work: string;
+    let layout: string;
+    let nix: string;
+
+    beforeAll(() => {
+      mkdirSync(tmpRoot, { recursive: true });
+      work = mkdtempSync(join(tmpRoot, "steps-recover-"));
+      // A converted partition: the synthetic old root after phase migrate.
+      const convert = writePlan(oldRootDesign(), join(work, "convert-plan"));
+      const root = buildOldRoot(work, {
+        migrationJson: convert.files["migration.json"],
+      }).dir;
+      const migrated = runSteps(convert.script, [
+        "migrate",
+        "--yes",
+        "--target",
+        root,
+      ]);
+      expect(migrated.status, migrated.stderr).toBe(0);
+      layout = join(work, "layout");
+      mkdirSync(layout);
+      nix = join(layout, "nix");
+      renameSync(root, nix);
+    });
+
+    afterAll(() => {
+      if (work) rmSync(work, { recursive: true, force: true });
+    });
+
+    function design(): Design {
+      const base = recoverDesign("old-root");
+      return {
+        ...base,
+        persistence: oldRootDesign().persistence,
+        recover: {
+          ...base.recover!,
+          add: {
+            directories: ["/var/lib/docker"],
+            files: [],
+            users: { mira: { directories: ["Downloads"], files: [] } },
+          },
+        },
+      };
+    }
+
+    it("moves the chosen paths into storage by rename and stops at the rebuild", () => {
+      const before = walkTree(nix);
+      const plan = writePlan(design(), join(work, "plan"));
+      const r = runSteps(plan.script, ["recover", "--yes", "--target", layout]);
+      expect(r.status, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(
+        /Step \d+ "Rebuild inside the installed system \(nixos-enter, nixos-rebuild boot\)" needs nixos-enter/,
+      );
+      const after = walkTree(nix);
+      for (const [from, to] of [
+        ["old-root/var/lib/docker", "persistent/var/lib/docker"],
+        [
+          "old-root/var/lib/docker/engine-id",
+          "persistent/var/lib/docker/engine-id",
+        ],
+        ["old-root/home/mira/Downloads", "persistent/home/mira/Downloads"],
+        [
+          "old-root/home/mira/Downloads/big.iso",
+          "persistent/home/mira/Downloads/big.iso",
+        ],
+      ]) {
+        expect(after.has(from!), from).toBe(false);
+        expect(after.get(to!)?.ino, to).toBe(before.get(from!)!.ino);
+        expect(after.get(to!)?.mode, to).toBe(before.get(from!)!.mode);
+      }
+      // The hardlink across persisted and recovered data is still one file.
+      expect(
+        after.get("persistent/home/mira/Downloads/report-link.txt")!.ino,
+      ).toBe(after.get("persistent/home/mira/Documents/report.txt")!.ino);
+      expect(
+        after.get("persistent/home/mira/Downloads/big.iso")!.xattrs,
+      ).toEqual(before.get("old-root/home/mira/Downloads/big.iso")!.xattrs);
+      // The persistence config in the persisted configuration folder.
+      expect(
+        readFileSync(
+          join(nix, "persistent/etc/nixos/nixos/persistence.nix"),
+          "utf8",
+        ),
+      ).toBe(plan.files["nixos/persistence.nix"]);
+      expect(plan.files["nixos/persistence.nix"]).toContain(
+        '"/var/lib/docker"',
+      );
+    });
+
+    it("run again, finds them in storage and changes nothing", () => {
+      const before = manifest(
+        walkTree(nix, (rel) => rel === ".tabula/journal"),
+      );
+      const plan = writePlan(design(), join(work, "plan"));
+      const r = runSteps(plan.script, ["recover", "--yes", "--target", layout]);
+      expect(r.status).toBe(3);
+      expect(r.stdout).toContain("/var/lib/docker is already in persistent/.");
+      expect(r.stdout).toContain("is up to date.");
+      expect(
+        diffManifests(
+          manifest(walkTree(nix, (rel) => rel === ".tabula/journal")),
+          before,
+        ),
+      ).toEqual([]);
+    });
+
+    it("stops, moving nothing, when a path is both in the quarantine and in storage", () => {
+      mkdirSync(join(nix, "old-root/srv/public/again"), { recursive: true });
+      mkdirSync(join(nix, "persistent/srv/public"), { recursive: true });
+      const d = design();
+      d.recover!.add = { directories: ["/srv/public"], files: [], users: {} };
+      const plan = writePlan(d, join(work, "plan-conflict"));
+      const r = runSteps(plan.script, ["recover", "--yes", "--target", layout]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(
+        /both .*old-root\/srv\/public and .*persistent\/srv\/public exist\. Tabula moves, never merges/,
+      );
+    });
+  },
+);
+
+describeWith(["root", "bash"], "recover on the running system", () => {
+  let work: string;
+
+  beforeAll(() => {
+    mkdirSync(tmpRoot, { recursive: true });
+    work = mkdtempSync(join(tmpRoot, "steps-live-"));
+  });
+
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  /** Runs one library helper the way steps.sh does. */
+  function helper(...args: string[]) {
+    const lib = join(work, "lib.sh");
+    writeFileSync(lib, STEPS_LIB);
+    return spawnSync(
+      "bash",
+      [
+        "-c",
+        'set -euo pipefail; source "$1"; shift; TABULA_PHASE=recover; "$@"',
+        "bash",
+        lib,
+        ...args,
+      ],
+      { encoding: "utf8" },
+    );
+  }
+
+  it("copies with owners, modes, ACLs, xattrs and hardlinks, through a partial copy renamed into place", () => {
+    const src = join(work, "live/var/lib/app");
+    mkdirSync(join(src, "data"), { recursive: true });
+    lchownSync(join(work, "live/var/lib"), 7, 7);
+    chmodSync(join(work, "live/var/lib"), 0o750);
+    writeFileSync(join(src, "data/a"), "alpha\n");
+    linkSync(join(src, "data/a"), join(src, "a-link"));
+    lchownSync(join(src, "data/a"), 1000, 100);
+    chmodSync(join(src, "data/a"), 0o640);
+    execFileSync("setfattr", [
+      "-n",
+      "user.kind",
+      "-v",
+      "state",
+      join(src, "data/a"),
+    ]);
+    execFileSync("setfacl", ["-m", "u:1001:rwx", join(src, "data")]);
+    execFileSync("mkfifo", [join(src, "fifo")]);
+    const storage = join(work, "storage");
+    mkdirSync(storage);
+    const rel = src.slice(1);
+    // An unfinished copy of an interrupted run, with junk the source lacks.
+    const partialParent = join(storage, rel, "..");
+    mkdirSync(join(partialParent, ".tabula-partial-app"), { recursive: true });
+    writeFileSync(join(partialParent, ".tabula-partial-app/junk"), "old\n");
+
+    const r = helper("tabula_copy_live", storage, rel);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /\+ rm -rf --one-file-system -- .*\.tabula-partial-app/,
+    );
+    expect(r.stdout).toMatch(/\+ cp -a -T -- /);
+    const copied = join(storage, rel);
+    expect(
+      diffManifests(manifest(walkTree(copied)), manifest(walkTree(src))),
+    ).toEqual([]);
+    const tree = walkTree(copied);
+    expect(tree.get("a-link")!.ino).toBe(tree.get("data/a")!.ino);
+    expect(tree.get("data/a")!.xattrs["user.kind"]).toBeDefined();
+    expect(tree.get("data")!.xattrs["system.posix_acl_access"]).toBeDefined();
+    // Parents in storage got the live parents' owner and mode.
+    const parent = walkTree(join(storage, rel, "..")).get("")!;
+    expect([parent.uid, parent.gid, parent.mode.toString(8)]).toEqual([
+      7,
+      7,
+      "750",
+    ]);
+
+    const again = helper("tabula_copy_live", storage, rel);
+    expect(again.stdout).toContain("is already in storage.");
+  });
+
+  it("phase recover refuses a root that is not a tmpfs", () => {
+    const plan = writePlan(recoverDesign("live"), join(work, "plan"));
+    const r = runSteps(plan.script, ["recover", "--yes"]);
+    if (
+      spawnSync("findmnt", ["-n", "-o", "FSTYPE", "--mountpoint", "/"], {
+        encoding: "utf8",
+      }).stdout.trim() === "tmpfs"
+    )
+      return; // a stateless machine: nothing to refuse
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(
+      "/ is not a tmpfs: this system is not stateless yet",
+    );
+  });
+});
