@@ -126,8 +126,7 @@ export const useRunStore = defineStore("run", () => {
         });
       runId.value = r.runId;
       terminalId.value = r.terminalId;
-      const said: unknown = (r as { note?: unknown }).note;
-      note.value = typeof said === "string" && said ? said : null;
+      note.value = r.note ?? null;
       for (const e of early.splice(0))
         if (e.terminalId === r.terminalId) deliver(e.terminalId, e.data);
       // Status events sent before we knew the run id were dropped: ask once,
