@@ -8,7 +8,7 @@
 // of every screen land in test/.tmp/screenshots (the good ones are copied to
 // docs/screenshots/ by hand).
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -30,6 +30,7 @@ describeWith(
   () => {
     let browser: Browser;
     const servers: ChildProcess[] = [];
+    const cleanups: (() => void)[] = [];
 
     beforeAll(async () => {
       mkdirSync(shots, { recursive: true });
@@ -50,6 +51,7 @@ describeWith(
     afterAll(async () => {
       await browser?.close();
       for (const serve of servers) await stop(serve);
+      for (const clean of cleanups) clean();
     });
 
     async function stop(serve: ChildProcess) {
@@ -117,7 +119,8 @@ describeWith(
       context: BrowserContext;
       page: Page;
       problems: string[];
-      shot: (name: string) => Promise<void>;
+      /** Screenshot with the screen scrolled to its top, or to `at`. */
+      shot: (name: string, at?: Locator) => Promise<void>;
       flow: string;
       /** Stops this flow's server and removes its workspace. */
       done: () => Promise<void>;
@@ -150,8 +153,13 @@ describeWith(
         })
         .toMatch(/^Connected over websocket/);
       let n = 0;
-      const shot = async (name: string) => {
+      const shot = async (name: string, at?: Locator) => {
         n += 1;
+        if (at) await at.scrollIntoViewIfNeeded();
+        else
+          await page.evaluate(() =>
+            document.querySelector("main")?.scrollTo(0, 0),
+          );
         await page.waitForTimeout(150); // let transitions settle
         await page.screenshot({
           path: path.join(
@@ -245,7 +253,15 @@ describeWith(
         await s.shot("start");
         await page.getByTestId("path-install").click();
         await heading(page, "Disk");
-        // The empty SATA disk; its current content (none) and the new layout show.
+        // A disk with data first: its partitions and a plain warning show.
+        await page.getByTestId("disk-/dev/nvme0n1").check();
+        await expect
+          .poll(() => page.getByTestId("disk-warning").textContent())
+          .toMatch(
+            /All data on \/dev\/nvme0n1 \(Samsung SSD 980 PRO 1TB, 1\.0 TB/,
+          );
+        await s.shot("disk-with-data");
+        // Then the empty SATA disk, to install to.
         await page.getByTestId("disk-/dev/sda").check();
         await visible(page.getByTestId("disk-warning"));
         await page.getByTestId("swap-on").check();
@@ -269,6 +285,11 @@ describeWith(
         await visible(page.getByTestId("review-valid"), 30_000);
         await visible(page.getByTestId("destructive").first());
         await s.shot("review");
+        await page
+          .getByTestId("generated-files")
+          .getByRole("button", { name: "nixos/persistence.nix" })
+          .click();
+        await s.shot("files", page.getByTestId("generated-files"));
         await page.getByTestId("start-run").click();
         await visible(page.getByTestId("confirm-run"));
         await s.shot("confirm");
@@ -301,12 +322,13 @@ describeWith(
         await visible(page.getByTestId("lost-total"), 30_000);
         const keep = page.locator("[data-testid^=keep-]").first();
         if (await keep.count()) await keep.click();
-        await s.shot("persistence");
+        await s.shot("persistence", page.getByTestId("scan-findings"));
         await next(page);
         await heading(page, "Review");
         await visible(page.getByTestId("review-valid"), 30_000);
         await visible(page.getByTestId("flake-diff"));
         await s.shot("review");
+        await s.shot("flake-diff", page.getByTestId("flake-diff"));
         await page.getByTestId("start-run").click();
         if (await page.getByTestId("confirm-run").isVisible())
           await page.getByTestId("confirm-run").click();
@@ -342,6 +364,35 @@ describeWith(
           })
           .toContain("Chosen: 1");
         await s.shot("recover");
+        // The old-root/ quarantine, browsed folder by folder through listDir.
+        // The sandbox has no real old-root/ folder, so the test makes one and
+        // types its path, as a user does after mounting the partition.
+        const quarantine = mkdtempSync(
+          path.join(tmpdir(), "renderer-e2e-old-root-"),
+        );
+        mkdirSync(path.join(quarantine, "var/lib/app"), { recursive: true });
+        writeFileSync(
+          path.join(quarantine, "var/lib/app/state.db"),
+          "x".repeat(4096),
+        );
+        mkdirSync(path.join(quarantine, "home/alice"), { recursive: true });
+        writeFileSync(path.join(quarantine, "home/alice/notes.txt"), "hello");
+        cleanups.push(() =>
+          rmSync(quarantine, { recursive: true, force: true }),
+        );
+        await page.getByTestId("source-old-root").check();
+        await page.locator("#quarantine").fill(quarantine);
+        await page.getByRole("button", { name: "Browse" }).click();
+        const folder = page
+          .locator("[data-testid=quarantine-tree] button[aria-expanded]")
+          .first();
+        await visible(folder, 30_000);
+        await folder.click();
+        await expect
+          .poll(() => folder.getAttribute("aria-expanded"), { timeout: 10_000 })
+          .toBe("true");
+        await s.shot("quarantine", page.getByTestId("quarantine-tree"));
+        await page.getByTestId("source-live").check();
         await next(page);
         await heading(page, "Review");
         await visible(page.getByTestId("review-valid"), 30_000);
