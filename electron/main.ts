@@ -113,7 +113,9 @@ app.on("second-instance", () => {
 
 app.on("window-all-closed", () => app.quit());
 
-// Terminals and runs end with the app: no orphaned processes.
+// Terminals and runs end with the app: no orphaned processes. will-quit
+// stops them gently; "exit" is the last resort if Electron exits otherwise.
+process.on("exit", () => backend?.killAllNow());
 let closing = false;
 app.on("will-quit", (event) => {
   if (closing || !backend) return;

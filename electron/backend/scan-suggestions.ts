@@ -1,91 +1,65 @@
-// Why a scanned path is usually worth keeping. This is the one place the
-// scanner asks; the knowledge catalog (shared/catalog, `suggestFor(path)`)
-// replaces the small interim table below once it lands, and then the preset
-// names come from it (until then `preset` stays null rather than guessed).
+// Why a scanned path is usually worth keeping: the knowledge catalog's
+// answer (shared/catalog, `suggestFor`), the one place the scanner asks.
+//
+// The catalog answers for a path at or under one it knows. The scanner also
+// folds folders, so an entry can be a folder that merely holds a known path
+// (/etc/NetworkManager holding system-connections): then the suggestion names
+// what is inside and why.
+import {
+  PRESETS,
+  SERVICE_STATE,
+  suggestFor as catalogSuggestion,
+  type CatalogPath,
+} from "../../shared/catalog";
 import type { ScanSuggestion } from "../../shared/scan/types";
 
-interface Known {
-  pattern: RegExp;
+interface Inside {
+  /** System paths absolute; home paths relative to the home. */
+  path: string;
+  scope: CatalogPath["scope"];
   reason: string;
+  preset: string | null;
 }
 
-// Each reason is one sentence a user can act on; sources in docs/scan.md.
-const KNOWN: Known[] = [
-  {
-    pattern: /^\/etc\/machine-id$/,
-    reason:
-      "The machine's identity: journald and many services key on it; a new one at every boot splits the logs.",
-  },
-  {
-    pattern: /^\/etc\/ssh\/ssh_host_[^/]+$/,
-    reason:
-      "SSH host keys: without them every client sees a changed host key after each reboot.",
-  },
-  {
-    pattern: /^\/etc\/nixos(\/.*)?$/,
-    reason:
-      "Your NixOS configuration: it must live in persistent storage or it is gone after the first reboot.",
-  },
-  {
-    pattern: /^\/var\/lib\/nixos(\/.*)?$/,
-    reason:
-      "NixOS's uid and gid maps: without them users and groups without fixed ids get new ids at every boot.",
-  },
-  {
-    pattern: /^\/etc\/adjtime$/,
-    reason: "The hardware clock's drift and time scale (UTC or local).",
-  },
-  {
-    pattern: /^\/var\/lib\/systemd(\/.*)?$/,
-    reason:
-      "systemd's state: persistent timers, the random seed, backlight and rfkill settings.",
-  },
-  {
-    pattern: /^\/var\/log(\/journal)?(\/.*)?$/,
-    reason: "Logs: without them each boot starts with an empty journal.",
-  },
-  {
-    pattern: /^\/etc\/NetworkManager(\/system-connections)?(\/.*)?$/,
-    reason: "Saved network connections and Wi-Fi passwords.",
-  },
-  {
-    pattern: /^\/var\/lib\/(NetworkManager|iwd|bluetooth)(\/.*)?$/,
-    reason:
-      "Network and Bluetooth state: leases, known networks, paired devices.",
-  },
-  {
-    pattern: /^\/var\/lib\/(docker|containers|libvirt|lxd|incus)(\/.*)?$/,
-    reason: "Containers, images, volumes or virtual machines.",
-  },
-  {
-    pattern:
-      /^\/var\/lib\/(postgresql|mysql|redis[^/]*|mongodb|influxdb)(\/.*)?$/,
-    reason: "A database's data.",
-  },
-  {
-    pattern: /^\/var\/lib\/private(\/.*)?$/,
-    reason:
-      "State of services running with DynamicUser (systemd keeps it here).",
-  },
-  {
-    pattern: /^\/(home\/[^/]+|root)$/,
-    reason: "A home folder: documents, settings and keys.",
-  },
-  {
-    pattern: /^\/(home\/[^/]+|root)\/\.ssh(\/.*)?$/,
-    reason: "The user's SSH keys and known hosts.",
-  },
-  {
-    pattern: /^\/(home\/[^/]+|root)\/\.gnupg(\/.*)?$/,
-    reason: "The user's GnuPG keys.",
-  },
-  {
-    pattern: /^\/srv(\/.*)?$/,
-    reason: "Data served by this machine.",
-  },
+const KNOWN: Inside[] = [
+  ...PRESETS.flatMap((preset) =>
+    preset.paths.map((p) => ({
+      path: p.path,
+      scope: p.scope,
+      reason: p.reason,
+      preset: preset.id,
+    })),
+  ),
+  ...SERVICE_STATE.map((p) => ({
+    path: p.path,
+    scope: p.scope,
+    reason: p.reason,
+    preset: null,
+  })),
 ];
 
+/** The catalog path nearest below `folder`, as a live path, if any. */
+function knownInside(folder: string): Inside | null {
+  const home = /^(\/home\/[^/]+|\/root)(\/.*)?$/.exec(folder);
+  let best: Inside | null = null;
+  for (const k of KNOWN) {
+    const live =
+      k.scope === "system" ? k.path : home ? `${home[1]}/${k.path}` : null;
+    if (live === null || !live.startsWith(`${folder}/`)) continue;
+    if (best === null || live.length < best.path.length)
+      best = { ...k, path: live };
+  }
+  return best;
+}
+
 export function suggestFor(path: string): ScanSuggestion | null {
-  const known = KNOWN.find((k) => k.pattern.test(path));
-  return known ? { reason: known.reason, preset: null } : null;
+  const direct = catalogSuggestion(path);
+  if (direct) return direct;
+  const inside = knownInside(path);
+  return inside
+    ? {
+        reason: `Holds ${inside.path}: ${inside.reason}`,
+        preset: inside.preset,
+      }
+    : null;
 }

@@ -66,8 +66,8 @@ interface Frame {
   /** Opened whatever it holds (spread folders, /tmp, the root). */
   open: boolean;
   scratch: boolean;
-  /** readdir failed: its content is unknown, so it is listed even if it looks empty. */
-  unreadable: boolean;
+  /** Something inside could not be read: listed even if it looks empty. */
+  unknown: boolean;
   // Direct children that are whole entries, as parallel arrays (most folders
   // collapse, and then these are dropped without ever becoming objects).
   names: string[];
@@ -162,12 +162,12 @@ function* scanSteps(options: ScanOptions): Generator<void, ScanResult> {
 
   const openFrame = (host: string, live: string, mtime: number): Frame => {
     let dirents: Dirent[] = [];
-    let unreadable = false;
+    let unknown = false;
     try {
       dirents = readdirSync(host, { withFileTypes: true });
     } catch (error) {
       fail(live, error);
-      unreadable = true;
+      unknown = true;
     }
     return {
       host,
@@ -180,7 +180,7 @@ function* scanSteps(options: ScanOptions): Generator<void, ScanResult> {
       keep: false,
       open: SPREAD.has(live) || live === SCRATCH,
       scratch: live === SCRATCH,
-      unreadable,
+      unknown,
       names: [],
       kinds: [],
       sizes: [],
@@ -236,6 +236,7 @@ function* scanSteps(options: ScanOptions): Generator<void, ScanResult> {
           target = readlinkSync(host);
         } catch (error) {
           fail(live, error);
+          frame.unknown = true;
           continue;
         }
         if (isManagedLink(live, target)) {
@@ -255,6 +256,7 @@ function* scanSteps(options: ScanOptions): Generator<void, ScanResult> {
         st = lstatSync(host);
       } catch (error) {
         fail(live, error);
+        frame.unknown = true;
         continue;
       }
       if (checkDevices && st.dev !== rootDev) {
@@ -293,6 +295,7 @@ function* scanSteps(options: ScanOptions): Generator<void, ScanResult> {
     if (!parent) break;
     parent.bytes += frame.bytes;
     parent.files += frame.files;
+    if (frame.unknown) parent.unknown = true;
     if (frame.newest > parent.newest) parent.newest = frame.newest;
     if (frame.scratch) {
       build(frame, scratch);
@@ -304,20 +307,20 @@ function* scanSteps(options: ScanOptions): Generator<void, ScanResult> {
       parent.names.push(frame.live.slice(frame.live.lastIndexOf("/") + 1));
       parent.kinds.push("dir");
       parent.sizes.push(frame.bytes);
-      parent.counts.push(frame.unreadable ? -1 : frame.files);
+      parent.counts.push(frame.files === 0 && frame.unknown ? -1 : frame.files);
       parent.times.push(frame.newest);
     }
   }
 
   const entries: ScanEntry[] = [];
   build(rootFrame, entries);
-  const byPath = (a: ScanEntry, b: ScanEntry) =>
+  const byPath = (a: { path: string }, b: { path: string }) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
   return {
     root: rootArg,
     entries: entries.sort(byPath),
     scratch: scratch.sort(byPath),
-    errors,
+    errors: errors.sort(byPath),
   };
 }
 

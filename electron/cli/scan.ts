@@ -1,11 +1,10 @@
 // `tabula scan --root DIR [--design D.json] [--json]`: what under DIR would be
 // lost at the next reboot of a stateless system. See docs/scan.md.
 import { readFileSync } from "node:fs";
-import { persistedPaths } from "../../shared/design/checks";
-import { validateDesign } from "../../shared/design/validate";
 import { formatBytes } from "../../shared/size";
 import type { ScanEntry, ScanResult } from "../../shared/scan/types";
 import { ScanError, scanRoot } from "../backend/scan";
+import { keptByDesign } from "../backend/scan-design";
 import type { CliIO, Command } from "../cli";
 
 const USAGE = `Usage: tabula scan --root DIR [--design D.json] [--json]
@@ -62,8 +61,8 @@ function parseArgs(args: string[]): ScanArgs {
   return { root, design, json };
 }
 
-/** The live paths a design keeps: its persisted paths and the storage folder. */
-export function keptByDesign(file: string): string[] {
+/** Reads a design file into the live paths it keeps, or one sentence (plus its problems). */
+export function keptByDesignFile(file: string): string[] {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -80,20 +79,19 @@ export function keptByDesign(file: string): string[] {
       `--design ${file} is not JSON (${(error as Error).message}): give a design saved by Tabula.`,
     );
   }
-  const { design, problems } = validateDesign(json);
-  if (!design) {
-    const errors = problems.filter((p) => p.severity === "error");
+  const kept = keptByDesign(json);
+  if (!kept.ok) {
+    const n = kept.problems.length;
     throw new UsageError(
       [
-        `--design ${file} has ${errors.length} problem${errors.length === 1 ? "" : "s"}; fix ${errors.length === 1 ? "it" : "them"} or scan without --design:`,
-        ...errors.map((p) => `  ${p.path || "(document)"}: ${p.message}`),
+        `--design ${file} has ${n} problem${n === 1 ? "" : "s"}; fix ${n === 1 ? "it" : "them"} or scan without --design:`,
+        ...kept.problems.map(
+          (p) => `  ${p.path || "(document)"}: ${p.message}`,
+        ),
       ].join("\n"),
     );
   }
-  return [
-    design.persistence.storage,
-    ...persistedPaths(design).map((p) => p.abs),
-  ];
+  return kept.kept;
 }
 
 export const scanCommand: Command = {
@@ -104,7 +102,7 @@ export const scanCommand: Command = {
     let parsed: ScanArgs;
     try {
       parsed = parseArgs(args);
-      const persisted = parsed.design ? keptByDesign(parsed.design) : [];
+      const persisted = parsed.design ? keptByDesignFile(parsed.design) : [];
       result = scanRoot({ root: parsed.root, persisted });
     } catch (error) {
       if (error instanceof UsageError || error instanceof ScanError) {

@@ -22,7 +22,7 @@ import {
 export const DEFAULT_PORT = 7878;
 export const DEFAULT_HOST = "127.0.0.1";
 
-const USAGE = `Usage: tabula serve [--port N] [--host H] [--sandbox|--real] [--workspace DIR]
+const USAGE = `Usage: tabula serve [--port N] [--host H] [--sandbox [--scenario S]|--real] [--workspace DIR]
 
 Serves Tabula's UI to a browser and its API over a WebSocket at /api, on one
 port. It prints an address with a fresh access token; only a browser that
@@ -158,10 +158,9 @@ export async function serve(
     io.err(
       `tabula serve: WARNING: listening on ${parsed.host} makes Tabula reachable from the network over plain HTTP. Anyone who learns the address below can act on this machine's disks. Prefer the default ${DEFAULT_HOST} with an ssh tunnel (docs/remote.md).\n`,
     );
-  const machine =
-    backend.machine === "sandbox"
-      ? "the sandbox machine (a pretend machine; nothing real is touched)"
-      : "this machine (real disks)";
+  const machine = backend.sandbox
+    ? `the sandbox machine (a pretend machine, scenario "${backend.sandbox.scenario}"; nothing real is touched)`
+    : "this machine (real disks)";
   const urls = reachableHosts(parsed.host).map(
     (h) => `  http://${urlHost(h)}:${server.port}/?token=${token}`,
   );
@@ -169,6 +168,11 @@ export async function serve(
     [
       `Tabula ${VERSION} is serving ${machine}.`,
       `Workspace: ${backend.workspace}`,
+      ...(backend.sandbox
+        ? [
+            `Sandbox folder: ${backend.sandbox.dir} (thrown away when Tabula stops)`,
+          ]
+        : []),
       "Open this address in a browser (it holds the access token; keep it private):",
       "",
       ...urls,
@@ -179,7 +183,11 @@ export async function serve(
   );
   deps.onListening?.(server);
 
+  // Terminals must not outlive the server, even if it ends abruptly.
+  const killAll = () => backend.killAllNow();
+  process.on("exit", killAll);
   await (deps.stopped ?? untilSignal());
+  process.off("exit", killAll);
   await server.close();
   await backend.close();
   io.out("Tabula stopped.\n");

@@ -72,7 +72,11 @@ export interface ApiMethods {
       cols: number;
       rows: number;
     };
-    result: { runId: string; terminalId: string };
+    /**
+     * `note`: what the run really does when that differs from what was asked
+     * (on the sandbox machine most phases run as dry runs), one sentence.
+     */
+    result: { runId: string; terminalId: string; note?: string };
   };
   cancelRun: { args: { runId: string }; result: { cancelled: boolean } };
   runStatus: { args: { runId: string }; result: RunStatus };

@@ -8,7 +8,7 @@ import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { openWorkspace } from "../../electron/backend/files";
-import { createBackend } from "../../electron/backend/services";
+import { createBackend, type Backend } from "../../electron/backend/services";
 import { builtRendererDir } from "../../electron/cli/serve";
 import { startServer, type RunningServer } from "../../electron/remote/server";
 import { chromiumPath, describeWith } from "../support/needs";
@@ -16,18 +16,21 @@ import { chromiumPath, describeWith } from "../support/needs";
 describeWith(["chromium", "build"], "remote mode in Chromium", () => {
   let base: string;
   let server: RunningServer;
+  let backend: Backend;
   let evil: Server;
   let evilPort: number;
   let browser: Browser;
 
   beforeAll(async () => {
     base = mkdtempSync(path.join(tmpdir(), "api-e2e-"));
+    backend = createBackend({
+      version: "0.1.0",
+      machine: "sandbox",
+      files: await openWorkspace(base),
+      stateDir: path.join(base, "state"),
+    });
     server = await startServer({
-      backend: createBackend({
-        version: "0.1.0",
-        machine: "sandbox",
-        files: await openWorkspace(base),
-      }),
+      backend,
       rendererDir: builtRendererDir(),
       host: "127.0.0.1",
       port: 0,
@@ -57,6 +60,7 @@ describeWith(["chromium", "build"], "remote mode in Chromium", () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await backend?.close();
     evil?.close();
     rmSync(base, { recursive: true, force: true });
   });
@@ -73,8 +77,8 @@ describeWith(["chromium", "build"], "remote mode in Chromium", () => {
     await page.goto(server.url);
     expect(page.url()).toBe(`http://127.0.0.1:${server.port}/`);
     await expect
-      .poll(() => page.getByTestId("backend-status").textContent())
-      .toBe("Connected over websocket to Tabula 0.1.0.");
+      .poll(() => page.getByTestId("machine-badge").textContent())
+      .toContain("Sandbox: nothing real is touched");
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict" });
     expect(await page.evaluate(() => document.cookie)).toBe("");
@@ -84,8 +88,8 @@ describeWith(["chromium", "build"], "remote mode in Chromium", () => {
     // A reload works from the cookie alone.
     await page.reload();
     await expect
-      .poll(() => page.getByTestId("backend-status").textContent())
-      .toBe("Connected over websocket to Tabula 0.1.0.");
+      .poll(() => page.getByTestId("machine-badge").textContent())
+      .toContain("Sandbox: nothing real is touched");
 
     // A second tab is told it does not control the backend.
     const second = await context.newPage();

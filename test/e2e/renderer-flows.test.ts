@@ -1,12 +1,14 @@
 // The three flows, as a new user walks them, in Debian's Chromium against the
-// real `tabula serve --sandbox` (started here on a free port with a temp
-// workspace; never a mock server): install, convert and recover each go to
+// real `tabula serve --sandbox` (started here for each flow on a free port
+// with a temp workspace, in the sandbox scenario the flow needs: the LiveCD to
+// install, the installed NixOS to convert, the stateless system to recover;
+// never a mock server): install, convert and recover each go to
 // the Run screen and run the sandbox plan to the end; the step list and the
 // progress bar must reach done and 100%, with no console error. Screenshots
 // of every screen land in test/.tmp/screenshots (the good ones are copied to
 // docs/screenshots/ by hand).
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -26,20 +28,55 @@ describeWith(
   ["chromium"],
   "the renderer's flows against tabula serve --sandbox",
   () => {
-    let workspace: string;
-    let serve: ChildProcess;
-    let url: string;
     let browser: Browser;
+    const servers: ChildProcess[] = [];
+    const cleanups: (() => void)[] = [];
 
     beforeAll(async () => {
       mkdirSync(shots, { recursive: true });
-      workspace = mkdtempSync(path.join(tmpdir(), "renderer-e2e-"));
-      serve = spawn(
+      browser = await chromium.launch({
+        executablePath: chromiumPath(),
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
+        ],
+      });
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      for (const serve of servers) await stop(serve);
+      for (const clean of cleanups) clean();
+    });
+
+    async function stop(serve: ChildProcess) {
+      if (serve.exitCode !== null || serve.signalCode !== null) return;
+      const exited = new Promise((r) => serve.once("exit", r));
+      serve.kill("SIGTERM");
+      await exited;
+    }
+
+    /**
+     * `tabula serve --sandbox --scenario S` on a free port with a fresh
+     * workspace; resolves to the printed address (with its token).
+     */
+    async function startServe(
+      scenario: "livecd" | "installed" | "stateless",
+    ): Promise<{ url: string; done: () => Promise<void> }> {
+      const workspace = mkdtempSync(path.join(tmpdir(), "renderer-e2e-"));
+      const serve = spawn(
         process.execPath,
         [
           "electron/bin/tabula.mjs",
           "serve",
           "--sandbox",
+          "--scenario",
+          scenario,
           "--port",
           "0",
           "--workspace",
@@ -47,7 +84,8 @@ describeWith(
         ],
         { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
       );
-      url = await new Promise<string>((resolve, reject) => {
+      servers.push(serve);
+      const url = await new Promise<string>((resolve, reject) => {
         let out = "";
         let err = "";
         const timer = setTimeout(
@@ -68,43 +106,33 @@ describeWith(
           reject(new Error(`tabula serve exited (${code}):\n${out}${err}`)),
         );
       });
-      browser = await chromium.launch({
-        executablePath: chromiumPath(),
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          "--no-first-run",
-        ],
-      });
-    });
-
-    afterAll(async () => {
-      await browser?.close();
-      if (serve && serve.exitCode === null) {
-        const exited = new Promise((r) => serve.once("exit", r));
-        serve.kill("SIGTERM");
-        await exited;
-      }
-      if (workspace) rmSync(workspace, { recursive: true, force: true });
-    });
+      return {
+        url,
+        done: async () => {
+          await stop(serve);
+          rmSync(workspace, { recursive: true, force: true });
+        },
+      };
+    }
 
     interface Session {
       context: BrowserContext;
       page: Page;
       problems: string[];
-      shot: (name: string) => Promise<void>;
+      /** Screenshot with the screen scrolled to its top, or to `at`. */
+      shot: (name: string, at?: Locator) => Promise<void>;
       flow: string;
+      /** Stops this flow's server and removes its workspace. */
+      done: () => Promise<void>;
     }
 
     /** A fresh page (one controlling client at a time: each test closes its own). */
     async function open(
       flow: string,
+      scenario: "livecd" | "installed" | "stateless",
       options: { width?: number; height?: number; dark?: boolean } = {},
     ): Promise<Session> {
+      const server = await startServe(scenario);
       const context = await browser.newContext({
         viewport: {
           width: options.width ?? 1280,
@@ -118,15 +146,20 @@ describeWith(
         if (m.type() === "error") problems.push(m.text());
       });
       page.on("pageerror", (e) => problems.push(e.message));
-      await page.goto(url);
+      await page.goto(server.url);
       await expect
         .poll(() => page.getByTestId("backend-status").textContent(), {
           timeout: 15_000,
         })
         .toMatch(/^Connected over websocket/);
       let n = 0;
-      const shot = async (name: string) => {
+      const shot = async (name: string, at?: Locator) => {
         n += 1;
+        if (at) await at.scrollIntoViewIfNeeded();
+        else
+          await page.evaluate(() =>
+            document.querySelector("main")?.scrollTo(0, 0),
+          );
         await page.waitForTimeout(150); // let transitions settle
         await page.screenshot({
           path: path.join(
@@ -135,7 +168,7 @@ describeWith(
           ),
         });
       };
-      return { context, page, problems, shot, flow };
+      return { context, page, problems, shot, flow, done: server.done };
     }
 
     async function heading(page: Page, text: string) {
@@ -212,21 +245,27 @@ describeWith(
       expect(s.problems).toEqual([]);
     }
 
-    it("installs: Start, Disk, Persistence, Users, Review, Run to the end", async () => {
-      const s = await open("install");
+    it("installs: Start, Disk, Users, Persistence, Review, Run to the end", async () => {
+      const s = await open("install", "livecd");
       const { page } = s;
       try {
         await enabled(page.getByTestId("path-install"));
         await s.shot("start");
         await page.getByTestId("path-install").click();
         await heading(page, "Disk");
-        // The first disk that may be erased is chosen; its data warning names it.
+        // A disk with data first: its partitions and a plain warning show.
+        await page.getByTestId("disk-/dev/nvme0n1").check();
+        await expect
+          .poll(() => page.getByTestId("disk-warning").textContent())
+          .toMatch(
+            /All data on \/dev\/nvme0n1 \(Samsung SSD 980 PRO 1TB, 1\.0 TB/,
+          );
+        await s.shot("disk-with-data");
+        // Then the empty SATA disk, to install to.
+        await page.getByTestId("disk-/dev/sda").check();
         await visible(page.getByTestId("disk-warning"));
         await page.getByTestId("swap-on").check();
         await s.shot("disk");
-        await next(page);
-        await heading(page, "Persistence");
-        await s.shot("persistence");
         await next(page);
         await heading(page, "Users");
         await page.getByTestId("hostname").fill("orchid");
@@ -238,10 +277,19 @@ describeWith(
         await visible(page.getByTestId("pw-set"));
         await s.shot("users");
         await next(page);
+        await heading(page, "Persistence");
+        await page.getByTestId("preset-desktop").click();
+        await s.shot("persistence");
+        await next(page);
         await heading(page, "Review");
         await visible(page.getByTestId("review-valid"), 30_000);
         await visible(page.getByTestId("destructive").first());
         await s.shot("review");
+        await page
+          .getByTestId("generated-files")
+          .getByRole("button", { name: "nixos/persistence.nix" })
+          .click();
+        await s.shot("files", page.getByTestId("generated-files"));
         await page.getByTestId("start-run").click();
         await visible(page.getByTestId("confirm-run"));
         await s.shot("confirm");
@@ -254,11 +302,12 @@ describeWith(
           path: path.join(shots, `${s.flow}-last.png`),
         });
         await s.context.close();
+        await s.done();
       }
     }, 300_000);
 
     it("converts: Start, This system, Persistence with the scan, Review, Run to the end", async () => {
-      const s = await open("convert", { dark: true });
+      const s = await open("convert", "installed", { dark: true });
       const { page } = s;
       try {
         await enabled(page.getByTestId("path-convert"));
@@ -273,12 +322,13 @@ describeWith(
         await visible(page.getByTestId("lost-total"), 30_000);
         const keep = page.locator("[data-testid^=keep-]").first();
         if (await keep.count()) await keep.click();
-        await s.shot("persistence");
+        await s.shot("persistence", page.getByTestId("scan-findings"));
         await next(page);
         await heading(page, "Review");
         await visible(page.getByTestId("review-valid"), 30_000);
         await visible(page.getByTestId("flake-diff"));
         await s.shot("review");
+        await s.shot("flake-diff", page.getByTestId("flake-diff"));
         await page.getByTestId("start-run").click();
         if (await page.getByTestId("confirm-run").isVisible())
           await page.getByTestId("confirm-run").click();
@@ -290,11 +340,15 @@ describeWith(
           path: path.join(shots, `${s.flow}-last.png`),
         });
         await s.context.close();
+        await s.done();
       }
     }, 300_000);
 
     it("recovers: Start, Recover (choose a path), Review, Run to the end, at 1024x768", async () => {
-      const s = await open("recover", { width: 1024, height: 768 });
+      const s = await open("recover", "stateless", {
+        width: 1024,
+        height: 768,
+      });
       const { page } = s;
       try {
         await enabled(page.getByTestId("path-recover"));
@@ -310,6 +364,35 @@ describeWith(
           })
           .toContain("Chosen: 1");
         await s.shot("recover");
+        // The old-root/ quarantine, browsed folder by folder through listDir.
+        // The sandbox has no real old-root/ folder, so the test makes one and
+        // types its path, as a user does after mounting the partition.
+        const quarantine = mkdtempSync(
+          path.join(tmpdir(), "renderer-e2e-old-root-"),
+        );
+        mkdirSync(path.join(quarantine, "var/lib/app"), { recursive: true });
+        writeFileSync(
+          path.join(quarantine, "var/lib/app/state.db"),
+          "x".repeat(4096),
+        );
+        mkdirSync(path.join(quarantine, "home/alice"), { recursive: true });
+        writeFileSync(path.join(quarantine, "home/alice/notes.txt"), "hello");
+        cleanups.push(() =>
+          rmSync(quarantine, { recursive: true, force: true }),
+        );
+        await page.getByTestId("source-old-root").check();
+        await page.locator("#quarantine").fill(quarantine);
+        await page.getByRole("button", { name: "Browse" }).click();
+        const folder = page
+          .locator("[data-testid=quarantine-tree] button[aria-expanded]")
+          .first();
+        await visible(folder, 30_000);
+        await folder.click();
+        await expect
+          .poll(() => folder.getAttribute("aria-expanded"), { timeout: 10_000 })
+          .toBe("true");
+        await s.shot("quarantine", page.getByTestId("quarantine-tree"));
+        await page.getByTestId("source-live").check();
         await next(page);
         await heading(page, "Review");
         await visible(page.getByTestId("review-valid"), 30_000);
@@ -325,6 +408,7 @@ describeWith(
           path: path.join(shots, `${s.flow}-last.png`),
         });
         await s.context.close();
+        await s.done();
       }
     }, 300_000);
   },

@@ -50,11 +50,9 @@ export function newDesign(
       ...(disk ? { probed: probedOf(disk) } : {}),
     };
   } else if (mode === "convert") {
+    const fs = convertFs(facts);
     design.convert = {
-      // The config's own name for the device (fstab, usually by-uuid) is stable across boots.
-      device: facts?.rootFs?.fstabDevice ?? facts?.rootFs?.device ?? "",
-      fsType: facts?.rootFs?.fsType ?? "",
-      options: [...(facts?.rootFs?.options ?? [])],
+      ...fs,
       configDir: facts?.nixosConfig?.dir ?? "/etc/nixos",
       flakeAttr: facts?.nixosConfig?.flakeAttr ?? "",
       ...(bootFs(facts) ? { boot: bootFs(facts)! } : {}),
@@ -64,7 +62,9 @@ export function newDesign(
       design.hostname = facts.nixosConfig.flakeAttr;
   } else {
     design.recover = {
-      from: facts?.rootIsTmpfs ? "live" : "old-root",
+      // Live only on the running stateless system; the LiveCD's / is a tmpfs too.
+      from:
+        facts?.os.kind === "nixos" && facts.rootIsTmpfs ? "live" : "old-root",
       nix: nixFs(facts),
       configDir: facts?.nixosConfig?.dir ?? "/etc/nixos",
       flakeAttr: facts?.nixosConfig?.flakeAttr ?? "",
@@ -84,11 +84,19 @@ function rootSize(facts: MachineFacts | null): string {
   return `${Math.min(8, Math.max(1, quarter))}G`;
 }
 
+/**
+ * The disk to suggest: an empty one, or the only one there is. A disk that
+ * holds partitions is never chosen for the user when there is a choice: they
+ * pick it themselves, after reading what is on it.
+ */
 function firstInstallable(facts: MachineFacts | null): Disk | null {
-  return (
-    facts?.disks.find(
+  const usable =
+    facts?.disks.filter(
       (d) => !d.isBootMedium && !d.inUse && d.unavailableReason === null,
-    ) ?? null
+    ) ?? [];
+  return (
+    usable.find((d) => d.partitions.length === 0) ??
+    (usable.length === 1 ? usable[0]! : null)
   );
 }
 
@@ -101,6 +109,30 @@ export function probedOf(disk: Disk): {
     sizeBytes: disk.sizeBytes,
     ...(disk.model ? { model: disk.model } : {}),
     ...(disk.serial ? { serial: disk.serial } : {}),
+  };
+}
+
+/**
+ * The filesystem a conversion turns into /nix: the running root (by the
+ * config's own stable name), or from the LiveCD the NixOS install the probe
+ * found on a disk (by UUID when known).
+ */
+function convertFs(facts: MachineFacts | null): FsRef {
+  const root = facts?.rootFs;
+  if (root && !facts?.rootIsTmpfs)
+    return {
+      device: root.fstabDevice ?? root.device,
+      fsType: root.fsType,
+      options: [...root.options],
+    };
+  const found =
+    facts?.installs.find((i) => i.migrationPending) ??
+    facts?.installs.find((i) => !i.converted);
+  if (!found) return { device: "", fsType: "", options: [] };
+  return {
+    device: stableName(facts, found.device),
+    fsType: found.fsType,
+    options: found.subvolume ? [`subvol=${found.subvolume}`] : [],
   };
 }
 
@@ -129,14 +161,26 @@ function bootFs(
   return null;
 }
 
+/** A partition's stable name (/dev/disk/by-uuid/...) when the probe knows its UUID. */
+function stableName(facts: MachineFacts | null, device: string): string {
+  const part = facts?.disks
+    .flatMap((d) => d.partitions)
+    .find((p) => p.path === device);
+  return part?.uuid ? `/dev/disk/by-uuid/${part.uuid}` : device;
+}
+
 /** The partition holding /nix: mounted on a stateless system; found by the probe from the LiveCD. */
 function nixFs(facts: MachineFacts | null): FsRef {
   const mounted = mountAt(facts, "/nix");
-  if (mounted) return mounted;
+  if (mounted) return { ...mounted, device: stableName(facts, mounted.device) };
   const found =
     facts?.installs.find((i) => i.hasOldRoot) ??
     facts?.installs.find((i) => i.converted);
   return found
-    ? { device: found.device, fsType: found.fsType, options: [] }
+    ? {
+        device: stableName(facts, found.device),
+        fsType: found.fsType,
+        options: [],
+      }
     : { device: "", fsType: "", options: [] };
 }

@@ -37,7 +37,7 @@ export function partitionLayout(
     segments.push({
       key: "boot",
       label: "/boot",
-      detail: `${disk.esp.size}, kernels and GRUB`,
+      detail: "kernels and GRUB",
       bytes: bytesOf(disk.esp.size),
       rest: false,
     });
@@ -45,7 +45,7 @@ export function partitionLayout(
     segments.push({
       key: "esp",
       label: "EFI system (/boot)",
-      detail: `${disk.esp.size}, FAT32, kernels and systemd-boot`,
+      detail: "FAT32, kernels and systemd-boot",
       bytes: bytesOf(disk.esp.size),
       rest: false,
     });
@@ -54,7 +54,7 @@ export function partitionLayout(
     segments.push({
       key: "swap",
       label: "swap",
-      detail: `${disk.swap.size}${disk.encrypt ? ", random key at boot" : ""}`,
+      detail: disk.encrypt ? "encrypted with a random key at every boot" : "",
       bytes: bytesOf(disk.swap.size),
       rest: false,
     });

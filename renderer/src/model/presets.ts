@@ -1,15 +1,25 @@
-// Presets and per-path reasons for the Persistence screen, and the essentials
-// every new design starts with. Shaped for the screen: each entry knows
-// whether it is a system path or one relative to a home, and why it is kept.
+// The knowledge catalog (shared/catalog) shaped for the Persistence screen:
+// each preset with all its paths (those of the presets it extends included),
+// the reason of any known path and where that reason comes from, and the
+// base every new design starts with (the minimal server preset).
 import type { DirPerms } from "../../../shared/design/types";
+import {
+  PRESETS,
+  SERVICE_STATE,
+  presetPaths,
+  presetPersistence,
+  type CatalogPath,
+} from "../../../shared/catalog";
 import type { EntryKind } from "./entries";
 import type { BaseEntries } from "./new-design";
 
 export interface PresetEntry {
   kind: EntryKind;
   path: string;
+  /** "user": relative to each user's home. */
   scope: "system" | "user";
   reason: string;
+  source: string;
   perms?: DirPerms;
 }
 
@@ -17,80 +27,59 @@ export interface Preset {
   id: string;
   title: string;
   description: string;
+  /** Titles of the presets this one includes. */
+  includes: string[];
   entries: PresetEntry[];
 }
 
-const ESSENTIALS: Preset = {
-  id: "essentials",
-  title: "Essentials",
-  description: "What every stateless NixOS keeps.",
-  entries: [
-    {
-      kind: "directory",
-      path: "/var/lib/nixos",
-      scope: "system",
-      reason:
-        "uid and gid assignments; without it, ids of users and groups without a fixed id change at every boot (impermanence warns).",
-    },
-    {
-      kind: "directory",
-      path: "/var/log",
-      scope: "system",
-      reason: "The journal and logs, to read what happened before a reboot.",
-    },
-    {
-      kind: "directory",
-      path: "/var/lib/systemd/coredump",
-      scope: "system",
-      reason: "Crash dumps, kept to debug a crash after the reboot.",
-    },
-    {
-      kind: "directory",
-      path: "/var/lib/systemd/timers",
-      scope: "system",
-      reason:
-        "When persistent timers last ran, so they do not all fire at every boot.",
-    },
-    {
-      kind: "file",
-      path: "/etc/machine-id",
-      scope: "system",
-      reason:
-        "The machine's identity; the journal and many services key their state on it.",
-    },
-    ...["ed25519", "rsa"].flatMap((k) =>
-      ["", ".pub"].map((ext): PresetEntry => ({
-        kind: "file",
-        path: `/etc/ssh/ssh_host_${k}_key${ext}`,
-        scope: "system",
-        reason:
-          "SSH host key; regenerated at every boot otherwise, and clients then warn of a changed host.",
-      })),
-    ),
-  ],
-};
+/** The preset a new design starts from. */
+export const BASE_PRESET = "server";
 
-export function presets(): Preset[] {
-  return [ESSENTIALS];
+function toEntry(p: CatalogPath): PresetEntry {
+  const perms: DirPerms = {};
+  if (p.user !== undefined) perms.user = p.user;
+  if (p.group !== undefined) perms.group = p.group;
+  if (p.mode !== undefined) perms.mode = p.mode;
+  return {
+    kind: p.kind,
+    path: p.path,
+    scope: p.scope === "home" ? "user" : "system",
+    reason: p.reason,
+    source: p.source,
+    ...(Object.keys(perms).length ? { perms } : {}),
+  };
 }
 
-/** Why a path is usually kept, if a preset lists it. */
+const ALL: Preset[] = PRESETS.map((p) => ({
+  id: p.id,
+  title: p.title,
+  description: p.description,
+  includes: p.extends.map(
+    (id) => PRESETS.find((q) => q.id === id)?.title ?? id,
+  ),
+  entries: presetPaths(p.id).map(toEntry),
+}));
+
+const KNOWN = new Map<string, PresetEntry>();
+for (const item of [...PRESETS.flatMap((p) => p.paths), ...SERVICE_STATE]) {
+  const e = toEntry(item);
+  const key = `${e.scope}:${e.path}`;
+  if (!KNOWN.has(key)) KNOWN.set(key, e);
+}
+
+export function presets(): Preset[] {
+  return ALL;
+}
+
+/** Why a path is usually kept (and where that comes from), if the catalog knows it. */
 export function reasonFor(
   path: string,
   scope: "system" | "user",
 ): PresetEntry | null {
-  for (const p of presets())
-    for (const e of p.entries)
-      if (e.scope === scope && e.path === path) return e;
-  return null;
+  return KNOWN.get(`${scope}:${path}`) ?? null;
 }
 
 export function baseEntries(): BaseEntries {
-  const system = ESSENTIALS.entries.filter((e) => e.scope === "system");
-  return {
-    directories: system
-      .filter((e) => e.kind === "directory")
-      .map((e) => e.path),
-    files: system.filter((e) => e.kind === "file").map((e) => e.path),
-  };
+  const p = presetPersistence([BASE_PRESET], []);
+  return { directories: p.directories, files: p.files };
 }

@@ -12,6 +12,8 @@ export function runSummary(
   status: RunStatus,
   design: Design | null,
   dryRun: boolean,
+  /** The backend's word on what really ran (the sandbox), if it differs from what was asked. */
+  note: string | null = null,
 ): RunSummary | null {
   if (status.state === "running") return null;
   const failed = status.steps.find((s) => s.state === "failed");
@@ -71,9 +73,18 @@ export function runSummary(
       "Reboot to have them mounted from persistent storage.",
     ],
   };
-  return {
-    tone: "ok",
-    title: "Finished",
-    lines: [counts, ...(lines[status.phase] ?? [])],
-  };
+  const next = lines[status.phase] ?? [];
+  if (note)
+    return {
+      tone: "ok",
+      title: "Finished in the sandbox",
+      lines: [
+        counts,
+        note,
+        ...(next.length
+          ? ["On a real machine, the result would be:", ...next]
+          : []),
+      ],
+    };
+  return { tone: "ok", title: "Finished", lines: [counts, ...next] };
 }

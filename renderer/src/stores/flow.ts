@@ -33,7 +33,8 @@ const TITLES: Record<ScreenId, string> = {
 };
 
 const SCREENS_OF: Record<Mode, ScreenId[]> = {
-  install: ["start", "disk", "persistence", "users", "review", "run"],
+  // Users before Persistence: the per-user trees need the users.
+  install: ["start", "disk", "users", "persistence", "review", "run"],
   convert: ["start", "system", "persistence", "review", "run"],
   recover: ["start", "recover", "review", "run"],
 };

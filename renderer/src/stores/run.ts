@@ -22,6 +22,8 @@ export const useRunStore = defineStore("run", () => {
   const exitCode = ref<number | null>(null);
   const starting = ref(false);
   const error = ref<string | null>(null);
+  /** What the run really does when that differs from what was asked (the sandbox), one sentence. */
+  const note = ref<string | null>(null);
   /** Asked for on the Review screen; the Run screen starts it once its terminal has a size. */
   const requested = ref<{ phase: PhaseName; dryRun: boolean } | null>(null);
 
@@ -124,6 +126,7 @@ export const useRunStore = defineStore("run", () => {
         });
       runId.value = r.runId;
       terminalId.value = r.terminalId;
+      note.value = r.note ?? null;
       for (const e of early.splice(0))
         if (e.terminalId === r.terminalId) deliver(e.terminalId, e.data);
       // Status events sent before we knew the run id were dropped: ask once,
@@ -197,6 +200,7 @@ export const useRunStore = defineStore("run", () => {
     status.value = null;
     exitCode.value = null;
     error.value = null;
+    note.value = null;
     pending = [];
     early.length = 0;
     acks = new AckBatcher();
@@ -211,6 +215,7 @@ export const useRunStore = defineStore("run", () => {
     exitCode,
     starting,
     error,
+    note,
     requested,
     state,
     finished,

@@ -8,6 +8,7 @@ import type { AddEntry } from "./design";
 import { isKept, splitHome } from "../model/coverage";
 import { plain, useDesignStore } from "./design";
 import { messageOf, useSessionStore } from "./session";
+import { useValidationStore } from "./validation";
 
 export const useScanStore = defineStore("scan", () => {
   const result = ref<ScanResult | null>(null);
@@ -25,8 +26,18 @@ export const useScanStore = defineStore("scan", () => {
     () => result.value?.scratch.reduce((n, e) => n + e.bytes, 0) ?? 0,
   );
 
+  /**
+   * The backend skips what the design keeps, but refuses a design with
+   * errors (recover's is incomplete until paths are chosen): then the scan
+   * runs without it, and `lost` still filters by the design here.
+   */
   async function scan(root?: string): Promise<void> {
-    const design = useDesignStore().design;
+    const current = useDesignStore().design;
+    const validation = useValidationStore();
+    const design =
+      current && !validation.checking && validation.errors.length === 0
+        ? current
+        : null;
     scanning.value = true;
     error.value = null;
     try {

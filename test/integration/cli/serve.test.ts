@@ -1,5 +1,11 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -83,13 +89,40 @@ describe("tabula serve", () => {
       );
       expect(exit).toBe(0);
       expect(io.stdout()).toMatch(
-        /serving the sandbox machine \(a pretend machine; nothing real is touched\)/,
+        /serving the sandbox machine \(a pretend machine, scenario "livecd"; nothing real is touched\)/,
       );
       expect(io.stdout()).toContain(`Workspace: ${workspace}`);
       expect(io.stdout()).toMatch(/Tabula stopped\.\n$/);
       expect(io.stderr()).not.toMatch(/WARNING/);
     }
     expect(tokens[0]).not.toBe(tokens[1]);
+  });
+
+  it("makes the sandbox of the scenario asked for, and throws it away on stop", async () => {
+    let folder = "";
+    const { exit, io } = await running(
+      [
+        "--port",
+        "0",
+        "--workspace",
+        workspace,
+        "--sandbox",
+        "--scenario",
+        "stateless",
+      ],
+      async (_server, io) => {
+        folder =
+          /^Sandbox folder: (\S+) \(thrown away when Tabula stops\)$/m.exec(
+            io.stdout(),
+          )![1]!;
+        expect(existsSync(path.join(folder, "nvme0n1p2", "etc", "nixos"))).toBe(
+          true,
+        );
+      },
+    );
+    expect(exit).toBe(0);
+    expect(io.stdout()).toContain('scenario "stateless"');
+    expect(existsSync(folder)).toBe(false);
   });
 
   it("warns when asked to listen beyond loopback", async () => {
@@ -123,6 +156,10 @@ describe("tabula serve", () => {
     [["--port", "70000"], /--port needs a number/],
     [["--host"], /--host needs an address/],
     [["--sandbox", "--real"], /contradict each other/],
+    [
+      ["--scenario", "cloud"],
+      /--scenario must be one of livecd, installed, stateless/,
+    ],
     [["--verbose"], /does not take "--verbose"/],
   ])("refuses %j with a sentence", async (args, why) => {
     const io = capture();

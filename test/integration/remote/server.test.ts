@@ -11,10 +11,17 @@ import {
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  describe,
+  expect,
+  it,
+  vi,
+} from "vitest";
 import WebSocket from "ws";
 import type { WireReply } from "../../../shared/api/contract";
-import { API_METHODS } from "../../../shared/api/contract";
 import { openWorkspace } from "../../../electron/backend/files";
 import {
   createBackend,
@@ -27,6 +34,7 @@ import {
   type RunningServer,
 } from "../../../electron/remote/server";
 import { createSocketClient } from "../../../renderer/src/api/socket-client";
+import { describeWith } from "../../support/needs";
 
 const TOKEN = "test-token-0123456789abcdef";
 let base: string;
@@ -58,6 +66,7 @@ beforeAll(async () => {
     version: "0.0.1",
     machine: "sandbox",
     files: await openWorkspace(workspace),
+    stateDir: path.join(base, "state"),
   });
   server = await startServer({
     backend,
@@ -78,6 +87,7 @@ afterEach(() => {
 
 afterAll(async () => {
   await server.close();
+  await backend.close();
   rmSync(base, { recursive: true, force: true });
 });
 
@@ -336,7 +346,8 @@ describe("WebSocket refusals", () => {
   });
 });
 
-describe("WebSocket API", () => {
+// Real bash in node-pty behind the shell and the runs.
+describeWith(["bash"], "WebSocket API", () => {
   it("answers malformed messages with a sentence and keeps the connection", async () => {
     const c = await open();
     expect(await c.raw("not json")).toEqual({
@@ -414,45 +425,199 @@ describe("WebSocket API", () => {
         ]),
       },
     });
-    const implemented = new Set([
-      "hello",
-      "listDesigns",
-      "openDesign",
-      "saveDesign",
-      "validate",
-    ]);
-    for (const method of API_METHODS.filter((m) => !implemented.has(m))) {
-      const args = {
-        probe: {},
-        validate: { design },
-        plan: { design },
-        scan: {},
-        listDir: { root: "/", path: "" },
-        writePlan: { name: "x", design },
-        runPhase: {
-          design,
-          phase: "install",
-          dryRun: true,
-          cols: 80,
-          rows: 24,
-        },
-        cancelRun: { runId: "r" },
-        runStatus: { runId: "r" },
-        runLog: { runId: "r" },
-        openShell: { cols: 80, rows: 24 },
-        terminalInput: { terminalId: "t", data: "x" },
-        terminalResize: { terminalId: "t", cols: 80, rows: 24 },
-        terminalAck: { terminalId: "t", chars: 1 },
-        terminalKill: { terminalId: "t" },
-      }[method as string];
-      expect([method, await c.call(method, args)]).toEqual([
-        method,
-        {
-          id: expect.any(Number),
-          error: { message: expect.stringMatching(/is not available yet/) },
-        },
-      ]);
-    }
+    // The sandbox's pretend machine: its facts, and its root partition as the live system.
+    expect(await c.call("probe", {})).toMatchObject({
+      result: { machine: "sandbox", os: { kind: "nixos-livecd" } },
+    });
+    const pretend = (await c.call("scan", {})) as {
+      result: { root: string; entries: { path: string }[] };
+    };
+    expect(pretend.result.root).toBe(backend.sandbox!.rootPartition);
+    expect(pretend.result.entries.map((e) => e.path)).toContain(
+      "/var/lib/docker",
+    );
+  });
+
+  it("round-trips plans, plan folders, scans and folder listings", async () => {
+    const c = await open();
+    const example = JSON.parse(
+      readFileSync("docs/examples/install.json", "utf8"),
+    ) as unknown;
+    const preview = (await c.call("plan", { design: example })) as {
+      result: {
+        plan: { phases: { name: string }[] };
+        files: { path: string }[];
+      };
+    };
+    expect(preview.result.plan.phases.map((p) => p.name)).toEqual(["install"]);
+    expect(preview.result.files.map((f) => f.path)).toEqual(
+      expect.arrayContaining([
+        "steps.sh",
+        "plan.json",
+        "design.json",
+        "flake.nix",
+      ]),
+    );
+    expect(
+      await c.call("plan", { design: { format: "tabula/1" } }),
+    ).toMatchObject({ result: { plan: null, files: [] } });
+    expect(
+      await c.call("writePlan", { name: "ex", design: example }),
+    ).toMatchObject({
+      result: {
+        dir: path.join(workspace, "ex.plan"),
+        files: expect.arrayContaining(["steps.sh", "nixos/persistence.nix"]),
+      },
+    });
+    expect(
+      await c.call("writePlan", {
+        name: "bad",
+        design: { format: "tabula/1" },
+      }),
+    ).toMatchObject({
+      error: {
+        message: expect.stringMatching(
+          /^The design has \d+ errors, so it has no plan yet/,
+        ),
+      },
+    });
+    const scanned = (await c.call("scan", { root: workspace })) as {
+      result: { root: string; entries: { path: string }[] };
+    };
+    expect(scanned.result.root).toBe(workspace);
+    expect(scanned.result.entries.map((e) => e.path)).toContain("/ex.plan");
+    expect(
+      await c.call("listDir", { root: workspace, path: "ex.plan" }),
+    ).toMatchObject({
+      result: {
+        entries: expect.arrayContaining([
+          expect.objectContaining({ name: "steps.sh", kind: "file" }),
+          expect.objectContaining({ name: "nixos", kind: "dir" }),
+        ]),
+      },
+    });
+    expect(
+      await c.call("listDir", { root: workspace, path: "../" }),
+    ).toMatchObject({
+      error: { message: expect.stringMatching(/contains "\.\."/) },
+    });
+  });
+
+  it("runs a phase the way the sandbox allows, streaming its terminal and its status", async () => {
+    const c = await open();
+    const example = JSON.parse(
+      readFileSync("docs/examples/install.json", "utf8"),
+    ) as unknown;
+    expect(
+      await c.call("runPhase", {
+        design: example,
+        phase: "migrate",
+        dryRun: true,
+        cols: 100,
+        rows: 30,
+      }),
+    ).toMatchObject({
+      error: {
+        message:
+          'A install plan has no phase "migrate"; its phases are install.',
+      },
+    });
+    // A real install was asked for: the sandbox's disks are pretend, so it
+    // runs as a dry run on the sandbox's target folder, and says so.
+    const started = (await c.call("runPhase", {
+      design: example,
+      phase: "install",
+      dryRun: false,
+      cols: 100,
+      rows: 30,
+    })) as { result: { runId: string; terminalId: string; note: string } };
+    expect(started.result.note).toMatch(/install runs as a dry run/);
+    const { runId, terminalId } = started.result;
+    const final = await c.next(
+      (m) =>
+        m.event === "run.status" &&
+        (m.payload as { state: string }).state !== "running",
+    );
+    expect(final.payload).toMatchObject({
+      runId,
+      state: "succeeded",
+      percent: 100,
+      exitCode: 0,
+    });
+    const exit = await c.next((m) => m.event === "terminal.exit");
+    expect(exit.payload).toEqual({ terminalId, exitCode: 0, signal: null });
+    const shown = c.messages
+      .filter((m) => m.event === "terminal.data")
+      .map((m) => (m.payload as { data: string }).data)
+      .join("");
+    expect(shown).toMatch(/nixos-install/);
+    expect(await c.call("runStatus", { runId })).toMatchObject({
+      result: { state: "succeeded" },
+    });
+    const log = (await c.call("runLog", { runId })) as {
+      result: { text: string; path: string };
+    };
+    expect(log.result.path.startsWith(path.join(base, "state", "logs"))).toBe(
+      true,
+    );
+    expect(log.result.text).toMatch(/nixos-install/);
+    expect(log.result.text).toContain(
+      `TARGET=${backend.sandbox!.installTarget} `,
+    );
+    expect(log.result.text).toContain(
+      "Dry run: every command is printed, nothing is changed.",
+    );
+    expect(await c.call("cancelRun", { runId })).toEqual({
+      id: expect.any(Number),
+      result: { cancelled: false },
+    });
+    expect(await c.call("runStatus", { runId: "nope" })).toMatchObject({
+      error: { message: expect.stringMatching(/run "nope" does not exist/) },
+    });
+  });
+
+  it("opens a shell that takes input, resizes and is killed, over the socket", async () => {
+    const c = await open();
+    const opened = (await c.call("openShell", { cols: 80, rows: 24 })) as {
+      result: { terminalId: string };
+    };
+    const { terminalId } = opened.result;
+    const output = () =>
+      c.messages
+        .filter(
+          (m) =>
+            m.event === "terminal.data" &&
+            (m.payload as { terminalId: string }).terminalId === terminalId,
+        )
+        .map((m) => (m.payload as { data: string }).data)
+        .join("");
+    expect(
+      await c.call("terminalResize", { terminalId, cols: 120, rows: 40 }),
+    ).toMatchObject({ result: null });
+    expect(
+      await c.call("terminalInput", {
+        terminalId,
+        data: "echo size=$(tput cols)x$(tput lines) sum=$((40+2))\r",
+      }),
+    ).toMatchObject({ result: null });
+    await vi.waitFor(() => expect(output()).toMatch(/size=120x40 sum=42/), {
+      timeout: 10_000,
+    });
+    expect(
+      await c.call("terminalAck", { terminalId, chars: output().length }),
+    ).toMatchObject({ result: null });
+    expect(await c.call("terminalKill", { terminalId })).toMatchObject({
+      result: null,
+    });
+    const exit = await c.next((m) => m.event === "terminal.exit");
+    expect((exit.payload as { terminalId: string }).terminalId).toBe(
+      terminalId,
+    );
+    expect(
+      await c.call("terminalInput", { terminalId, data: "x" }),
+    ).toMatchObject({
+      error: { message: expect.stringMatching(/does not exist/) },
+    });
   });
 
   it("gives control to one client; the other may only say hello, and takes over when it is free", async () => {

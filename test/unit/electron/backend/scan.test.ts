@@ -21,7 +21,9 @@ import {
   scanRootAsync,
 } from "../../../../electron/backend/scan";
 import { isManagedLink } from "../../../../electron/backend/scan-rules";
+import { suggestFor } from "../../../../electron/backend/scan-suggestions";
 import type { ScanEntry } from "../../../../shared/scan/types";
+import { describeWith } from "../../../support/needs";
 
 const roots: string[] = [];
 afterEach(() => {
@@ -76,7 +78,10 @@ describe("scan", () => {
         bytes: 1027,
         files: 3,
         newest: expect.any(String),
-        suggestion: expect.objectContaining({ preset: null }),
+        suggestion: {
+          reason: expect.stringMatching(/docker/i),
+          preset: expect.any(String),
+        },
       },
     ]);
     // the newest file, since the folders were set to 1970
@@ -291,13 +296,51 @@ describe("scan", () => {
     expect(paths(result.entries)).toEqual(["/srv/here"]);
   });
 
+  it("gives the same result in time slices as in one go", async () => {
+    const spec: Record<string, string> = {};
+    for (let i = 0; i < 3000; i++) spec[`srv/d${i % 7}/f${i}`] = String(i);
+    spec["etc/hostname"] = "x";
+    const root = tree(spec);
+    const whole = scanRoot({ root });
+    const sliced = await scanRootAsync({ root }, 0);
+    expect(sliced).toEqual(whole);
+    expect(whole.entries).toHaveLength(8);
+  });
+
+  it("refuses a root that is not a folder, in one sentence", () => {
+    const root = tree({ "file.txt": "x" });
+    expect(() => scanRoot({ root: join(root, "file.txt") })).toThrow(ScanError);
+    expect(() => scanRoot({ root: join(root, "missing") })).toThrow(
+      /missing is not a folder: give the root of the system to scan with --root, e\.g\. --root \/\./,
+    );
+  });
+
+  it("suggests from the catalog, and names what a folded folder holds", () => {
+    expect(suggestFor("/var/lib/docker")).toEqual({
+      reason: expect.stringMatching(/docker/i),
+      preset: expect.any(String),
+    });
+    expect(suggestFor("/etc/NetworkManager")?.reason).toMatch(
+      /^Holds \/etc\/NetworkManager\/system-connections: /,
+    );
+    expect(suggestFor("/root")?.reason).toMatch(/^Holds \/root\/\.ssh: /);
+    expect(suggestFor("/home/alice")?.reason).toMatch(/^Holds \/home\/alice\//);
+    expect(suggestFor("/srv/www")).toBeNull();
+  });
+});
+
+// Root reads everything, so an unreadable folder needs an unprivileged scan:
+// setpriv drops to nobody, which only root can do.
+describeWith(["root"], "scan as an unprivileged user", () => {
   it("reports unreadable folders and goes on (run as an unprivileged user)", () => {
     const root = tree({
       "srv/secret/f": "x",
       "srv/open/g": "y",
+      "srv/outer/inner/h": "z",
       "home/alice/private/h": "z",
     });
     chmodSync(join(root, "srv/secret"), 0o700);
+    chmodSync(join(root, "srv/outer/inner"), 0o700);
     chmodSync(join(root, "home/alice"), 0o700);
     chmodSync(root, 0o755);
     const out = execFileSync(
@@ -316,40 +359,19 @@ describe("scan", () => {
       { encoding: "utf8" },
     );
     const result = JSON.parse(out) as ReturnType<typeof scanRoot>;
+    const denied = "permission denied (run the scan as root to see inside)";
     expect(result.errors).toEqual([
-      {
-        path: "/home/alice",
-        message: "permission denied (run the scan as root to see inside)",
-      },
-      {
-        path: "/srv/secret",
-        message: "permission denied (run the scan as root to see inside)",
-      },
+      { path: "/home/alice", message: denied },
+      { path: "/srv/outer/inner", message: denied },
+      { path: "/srv/secret", message: denied },
     ]);
-    // still listed, with what could not be counted left at zero
+    // Still listed (a folder holding only an unreadable one too), with what
+    // could not be counted left at zero.
     expect(paths(result.entries)).toEqual([
       "/home/alice",
       "/srv/open",
+      "/srv/outer",
       "/srv/secret",
     ]);
-  });
-
-  it("gives the same result in time slices as in one go", async () => {
-    const spec: Record<string, string> = {};
-    for (let i = 0; i < 3000; i++) spec[`srv/d${i % 7}/f${i}`] = String(i);
-    spec["etc/hostname"] = "x";
-    const root = tree(spec);
-    const whole = scanRoot({ root });
-    const sliced = await scanRootAsync({ root }, 0);
-    expect(sliced).toEqual(whole);
-    expect(whole.entries).toHaveLength(8);
-  });
-
-  it("refuses a root that is not a folder, in one sentence", () => {
-    const root = tree({ "file.txt": "x" });
-    expect(() => scanRoot({ root: join(root, "file.txt") })).toThrow(ScanError);
-    expect(() => scanRoot({ root: join(root, "missing") })).toThrow(
-      /missing is not a folder: give the root of the system to scan with --root, e\.g\. --root \/\./,
-    );
   });
 });

@@ -64,7 +64,7 @@ describe("tabula scan", () => {
     expect(out).toMatch(
       / 3 KiB\s+1\s+\d{4}-\d\d-\d\d\s+\/var\/lib\/postgresql\//,
     );
-    expect(out).toContain("↳ A database's data.");
+    expect(out).toMatch(/↳ .*PostgreSQL/);
     expect(out).toContain("$'/srv/line\\nbreak'");
     expect(out).not.toContain("line\nbreak");
     expect(out).toContain("Scratch in /tmp (expected to go): 1 B in 1 file.");

@@ -62,3 +62,19 @@ describe("run summary", () => {
     expect(s.lines.join(" ")).toMatch(/picks up where this one stopped/);
   });
 });
+
+describe("run summary in the sandbox", () => {
+  it("says what really ran, then what a real machine would have", () => {
+    const s = runSummary(
+      sampleStatus({ phase: "install", state: "succeeded", exitCode: 0 }),
+      installDesign(),
+      false,
+      "The sandbox's disks are pretend: install runs as a dry run.",
+    )!;
+    expect(s.title).toBe("Finished in the sandbox");
+    expect(s.lines[1]).toBe(
+      "The sandbox's disks are pretend: install runs as a dry run.",
+    );
+    expect(s.lines[2]).toBe("On a real machine, the result would be:");
+  });
+});

@@ -33,7 +33,9 @@ describe("the app shell and Start screen", () => {
     expect(
       w.get("[data-testid=path-convert]").attributes("disabled"),
     ).toBeDefined();
-    expect(w.text()).toContain("No NixOS install was found to convert.");
+    expect(w.text()).toContain(
+      "No NixOS install that is not yet converted was found on the disks.",
+    );
   });
 
   it("says a real machine is real", async () => {

@@ -25,9 +25,12 @@ describe("Persistence screen", () => {
     unmount = () => w.unmount();
     await settle();
     const row = w.get("[data-testid='entry-/var/lib/nixos']");
-    expect(row.text()).toContain("uid and gid assignments");
-    const log = w.get("[data-testid='entry-/var/log']");
-    expect(log.findAll("[data-testid=problem]").length).toBeGreaterThan(0);
+    expect(row.text()).toContain("NixOS's map of user and group ids");
+    await until(
+      () =>
+        w.get("[data-testid='entry-/var/log']").findAll("[data-testid=problem]")
+          .length > 0,
+    );
     await w.get("[data-testid='remove-/var/log']").trigger("click");
     await settle();
     expect(

@@ -14,13 +14,13 @@ describe("flow store", () => {
     expect(flow.screens.map((s) => s.id)).toEqual([
       "start",
       "disk",
-      "persistence",
       "users",
+      "persistence",
       "review",
       "run",
     ]);
     flow.goNext();
-    expect(flow.current).toBe("persistence");
+    expect(flow.current).toBe("users");
     flow.goBack();
     expect(flow.current).toBe("disk");
   });

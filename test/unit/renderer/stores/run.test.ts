@@ -38,6 +38,7 @@ describe("run store", () => {
       rows: 30,
     });
     expect(run.runId).toBe("r1");
+    expect(run.note).toBeNull();
     // The status sent before the reply was asked for again.
     expect(run.percent).toBe(10);
     expect(await run.startRequested(100, 30)).toBe(false); // only once
@@ -122,6 +123,18 @@ describe("run store", () => {
       rows: 40,
     });
     expect(args("cancelRun")).toEqual({ runId: "r1" });
+  });
+
+  it("keeps the backend's note on what really runs", async () => {
+    const { run } = runSetup({
+      runPhase: async () => ({
+        runId: "r1",
+        terminalId: "t1",
+        note: "install runs as a dry run in the sandbox.",
+      }),
+    });
+    await run.start({ phase: "install", dryRun: false, cols: 80, rows: 24 });
+    expect(run.note).toBe("install runs as a dry run in the sandbox.");
   });
 
   it("says why a phase could not start", async () => {

@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { useDesignStore } from "../../../../renderer/src/stores/design";
 import { useScanStore } from "../../../../renderer/src/stores/scan";
-import { installDesign, sampleScan, setup } from "../support";
+import { useValidationStore } from "../../../../renderer/src/stores/validation";
+import { installDesign, sampleScan, setup, until } from "../support";
 
 describe("scan store", () => {
   it("lists what the current design still loses, with the total size", async () => {
@@ -10,6 +11,8 @@ describe("scan store", () => {
     const design = useDesignStore();
     design.load(installDesign(), "t", null);
     const scan = useScanStore();
+    const validation = useValidationStore();
+    await until(() => !validation.checking);
     await scan.scan();
     expect(ctx.fake.calls.find((c) => c.method === "scan")?.args).toEqual({
       design: installDesign(),
@@ -37,6 +40,20 @@ describe("scan store", () => {
     expect(design.design!.persistence.directories).toContain("/var/lib/docker");
     expect(scan.lost).toEqual([]);
     expect(scan.lostBytes).toBe(0);
+  });
+
+  it("scans without the design while it has errors (the backend refuses one)", async () => {
+    const ctx = setup({ scan: async () => sampleScan() });
+    const design = useDesignStore();
+    const doc = installDesign();
+    doc.root.size = "huge";
+    design.load(doc, "t", null);
+    const validation = useValidationStore();
+    await until(() => !validation.checking && validation.errors.length > 0);
+    await useScanStore().scan();
+    expect(ctx.fake.calls.find((c) => c.method === "scan")?.args).toEqual({});
+    // What the design keeps is still filtered out here.
+    expect(useScanStore().lost.map((e) => e.path)).not.toContain("/var/log");
   });
 
   it("reports a failed scan", async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Problem } from "../../../../shared/design/types";
 import { useDesignStore } from "../../../../renderer/src/stores/design";
 import { useValidationStore } from "../../../../renderer/src/stores/validation";
-import { installDesign, settle, setup } from "../support";
+import { installDesign, settle, setup, until } from "../support";
 
 describe("validation store", () => {
   it("checks the design at every change and files problems by JSON path", async () => {
@@ -12,18 +12,20 @@ describe("validation store", () => {
     const design = useDesignStore();
     const validation = useValidationStore();
     design.load(installDesign(), "test", null);
-    await settle();
+    await until(() => !validation.checking);
     expect(validation.errors).toEqual([]);
 
     design.design!.root.size = "lots";
-    await settle();
+    await until(() => validation.at("root.size").length > 0);
     expect(validation.at("root.size")).toHaveLength(1);
     expect(validation.at("root.size")[0]!.message).toContain('"lots"');
     expect(validation.valid).toBe(false);
 
     design.design!.root.size = "2G";
     design.design!.persistence.directories.push("/var/log");
-    await settle();
+    await until(
+      () => validation.at("root.size").length === 0 && !validation.checking,
+    );
     expect(validation.at("root.size")).toEqual([]);
     const dup = validation.under("persistence.directories");
     expect(dup.length).toBeGreaterThan(0);
@@ -36,7 +38,7 @@ describe("validation store", () => {
     const validation = useValidationStore();
     design.load(installDesign(), "test", null);
     delete design.design!.users.mira!.hashedPassword;
-    await settle();
+    await until(() => validation.under("users.mira").length > 0);
     expect(
       validation.under("users.mira").some((p) => p.severity === "error"),
     ).toBe(true);

@@ -1,0 +1,171 @@
+// The sandbox's one real run: phase migrate of a real plan (compiled from a
+// convert design that fits the sandbox) really moves the files of the pretend
+// root partition, with the arguments sandboxRun gives, and a second run
+// finds nothing left to do. Nothing is lost: every file is still there.
+import { spawnSync } from "node:child_process";
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  createSandbox,
+  sandboxRun,
+  type Sandbox,
+} from "../../../../electron/backend/sandbox";
+import {
+  HOSTILE_NAMES,
+  SANDBOX_USER,
+} from "../../../../electron/backend/sandbox-root";
+import { validateDesign } from "../../../../shared/design/validate";
+import { planStepFiles } from "../../../../shared/plan/files";
+import { describeWith } from "../../../support/needs";
+
+/** A convert design for the sandbox's NixOS (its UUIDs, its users). */
+const DESIGN = {
+  format: "tabula/1",
+  mode: "convert",
+  hostname: "tern",
+  system: "x86_64-linux",
+  stateVersion: "25.05",
+  root: { size: "25%" },
+  convert: {
+    device: "/dev/disk/by-uuid/3f1b6c2e-8d4a-4e0b-9f6a-2c5d7e8f9a01",
+    fsType: "ext4",
+    options: [],
+    configDir: "/etc/nixos",
+    flakeAttr: "tern",
+    bootloader: "systemd-boot",
+    boot: {
+      device: "/dev/disk/by-uuid/A1B2-C3D4",
+      fsType: "vfat",
+      options: ["fmask=0077", "dmask=0077"],
+      mountPoint: "/boot",
+    },
+  },
+  persistence: {
+    storage: "/nix/persistent",
+    hideMounts: true,
+    directories: [
+      "/etc/nixos",
+      "/var/lib/nixos",
+      "/var/lib/systemd",
+      "/var/log",
+    ],
+    files: [
+      "/etc/machine-id",
+      "/etc/ssh/ssh_host_ed25519_key",
+      "/etc/ssh/ssh_host_ed25519_key.pub",
+    ],
+    users: {
+      [SANDBOX_USER]: {
+        directories: ["Documents", ".ssh"],
+        files: [".bash_history"],
+      },
+    },
+  },
+  users: {
+    [SANDBOX_USER]: {
+      uid: 1000,
+      isNormalUser: true,
+      hashedPassword:
+        "$6$Wl7pRz3u$QeSXEu1u9R8jzN0kD6cX0lY0D1G5Q8jGm0xPp8kY7W5s0m6tX3yQ2aVb9nR4cZ1eF8hJ2kL5pT7vN0wB3dS6.",
+    },
+  },
+};
+
+/**
+ * Every file and symlink under `dir` as "inode:size", to prove nothing went
+ * missing; Tabula's own folder (its journal grows with each run) left out.
+ */
+function inventory(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (p === join(dir, ".tabula")) continue;
+      if (e.isDirectory()) walk(p);
+      else {
+        const st = lstatSync(p);
+        out.push(`${st.ino}:${st.size}`);
+      }
+    }
+  };
+  walk(dir);
+  return [...new Set(out)].sort();
+}
+
+let sandbox: Sandbox;
+let steps: string;
+
+describeWith(["root", "bash"], "a real migrate on the sandbox", () => {
+  beforeAll(() => {
+    sandbox = createSandbox();
+    const { design, problems } = validateDesign(DESIGN);
+    expect(problems.filter((p) => p.severity === "error")).toEqual([]);
+    const files = planStepFiles(design!);
+    if (!files.ok) throw new Error(JSON.stringify(files.problems));
+    const planDir = join(sandbox.dir, "plan");
+    for (const f of files.files) {
+      mkdirSync(join(planDir, f.path, ".."), { recursive: true });
+      writeFileSync(join(planDir, f.path), f.content);
+    }
+    steps = join(planDir, "steps.sh");
+  });
+
+  afterAll(() => sandbox?.dispose());
+
+  const runMigrate = () => {
+    const run = sandboxRun("migrate", sandbox, { isRoot: true });
+    expect(run.dryRun).toBe(false);
+    return spawnSync("bash", [steps, "migrate", "--yes", ...run.args], {
+      encoding: "utf8",
+    });
+  };
+
+  it("moves persisted paths into persistent/, the rest into old-root/, and hoists nix/", () => {
+    const root = sandbox.rootPartition;
+    const before = inventory(root);
+    const machineId = readFileSync(join(root, "etc/machine-id"), "utf8");
+    const result = runMigrate();
+    expect(result.stderr).toContain("going on because of --force");
+    expect(result.status).toBe(0);
+    expect(readdirSync(root).sort()).toEqual([
+      ".tabula",
+      "old-root",
+      "persistent",
+      "store",
+      "var",
+    ]);
+    expect(readFileSync(join(root, "persistent/etc/machine-id"), "utf8")).toBe(
+      machineId,
+    );
+    const odd = join(
+      root,
+      `persistent/home/${SANDBOX_USER}/Documents/odd names`,
+    );
+    expect(readdirSync(odd).sort()).toEqual([...HOSTILE_NAMES].sort());
+    expect(lstatSync(join(root, "old-root/var/lib/docker")).isDirectory()).toBe(
+      true,
+    );
+    expect(
+      lstatSync(join(root, "old-root/etc/ssh/ssh_host_rsa_key")).isFile(),
+    ).toBe(true);
+    expect(
+      lstatSync(join(root, "var/nix/profiles/system")).isSymbolicLink(),
+    ).toBe(true);
+    // Moved, never copied or deleted: the same inodes, the same sizes.
+    expect(inventory(root)).toEqual(before);
+  });
+
+  it("finds nothing left to do when run again", () => {
+    const before = inventory(sandbox.rootPartition);
+    const result = runMigrate();
+    expect(result.status).toBe(0);
+    expect(inventory(sandbox.rootPartition)).toEqual(before);
+  });
+});

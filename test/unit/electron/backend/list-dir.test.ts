@@ -1,0 +1,66 @@
+import {
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listDir } from "../../../../electron/backend/list-dir";
+
+let base: string;
+let root: string;
+
+beforeAll(() => {
+  base = mkdtempSync(path.join(tmpdir(), "api-listdir-"));
+  root = path.join(base, "old-root");
+  mkdirSync(path.join(root, "var", "lib", "docker"), { recursive: true });
+  writeFileSync(path.join(root, "var", "lib", "notes.txt"), "12345");
+  writeFileSync(path.join(base, "outside.txt"), "secret");
+  symlinkSync(base, path.join(root, "var", "escape"));
+  writeFileSync(path.join(root, "var", "line\nbreak"), "");
+});
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+describe("listDir", () => {
+  it("lists one level with kinds, sizes and times, links not followed", async () => {
+    const { entries } = await listDir(root, "var");
+    expect(entries.map((e) => [e.name, e.kind])).toEqual([
+      ["escape", "symlink"],
+      ["lib", "dir"],
+      ["line\nbreak", "file"],
+    ]);
+    const lib = await listDir(root, "/var/lib/");
+    expect(lib.entries.find((e) => e.name === "notes.txt")).toMatchObject({
+      kind: "file",
+      bytes: 5,
+      mtime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    expect((await listDir(root, "")).entries.map((e) => e.name)).toEqual([
+      "var",
+    ]);
+  });
+
+  it("stays inside the root", async () => {
+    await expect(listDir(root, "../")).rejects.toThrow(/contains "\.\."/);
+    await expect(listDir(root, "var/../..")).rejects.toThrow(/contains "\.\."/);
+    await expect(listDir(root, "var/escape")).rejects.toThrow(
+      /passes through the symbolic link .*var\/escape; links are shown, not followed/,
+    );
+  });
+
+  it("names what is wrong with the root or the path", async () => {
+    await expect(listDir("relative", "")).rejects.toThrow(
+      /not an absolute path/,
+    );
+    await expect(listDir(path.join(base, "none"), "")).rejects.toThrow(
+      /is not a folder on this machine/,
+    );
+    await expect(listDir(root, "var/lib/notes.txt")).rejects.toThrow(
+      /is not a folder/,
+    );
+    await expect(listDir(root, "nope")).rejects.toThrow(/does not exist/);
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { newDesign } from "../../../../renderer/src/model/new-design";
+import { baseEntries } from "../../../../renderer/src/model/presets";
+import { sampleFacts } from "../support";
+
+const livecd = () =>
+  sampleFacts({
+    rootFs: { device: "tmpfs", fsType: "tmpfs", options: ["mode=755"] },
+    rootIsTmpfs: true,
+    installs: [
+      {
+        device: "/dev/nvme0n1p2",
+        fsType: "ext4",
+        migrationPending: false,
+        hasOldRoot: true,
+        converted: false,
+      },
+    ],
+  });
+
+describe("a new design from what the probe found", () => {
+  it("from the LiveCD, converts the NixOS found on a disk (by UUID), not the LiveCD's tmpfs", () => {
+    const d = newDesign("convert", livecd(), baseEntries());
+    expect(d.convert?.device).toBe("/dev/disk/by-uuid/1111-2222");
+    expect(d.convert?.fsType).toBe("ext4");
+  });
+
+  it("recovers from old-root/ on the LiveCD, and live only on a running stateless NixOS", () => {
+    expect(newDesign("recover", livecd(), baseEntries()).recover?.from).toBe(
+      "old-root",
+    );
+    const running = livecd();
+    running.os = { kind: "nixos", prettyName: "NixOS", versionId: "25.11" };
+    running.mounts = [
+      {
+        target: "/nix",
+        source: "/dev/nvme0n1p2",
+        fsType: "ext4",
+        options: ["rw"],
+      },
+    ];
+    const d = newDesign("recover", running, baseEntries());
+    expect(d.recover?.from).toBe("live");
+    expect(d.recover?.nix).toEqual({
+      device: "/dev/disk/by-uuid/1111-2222", // the stable name, not the kernel's
+      fsType: "ext4",
+      options: ["rw"],
+    });
+  });
+
+  it("sizes / from memory and picks the bootloader from the firmware", () => {
+    const bios = sampleFacts({ firmware: "bios", memoryBytes: 2 * 1024 ** 3 });
+    const d = newDesign("install", bios, baseEntries());
+    expect(d.disk?.bootloader).toBe("grub");
+    expect(d.root.size).toBe("1G");
+    expect(newDesign("install", null, baseEntries()).root.size).toBe("2G");
+  });
+});
+
+describe("the suggested install disk", () => {
+  it("is an empty disk, or none when every candidate holds data and there is a choice", () => {
+    const facts = sampleFacts();
+    const empty = {
+      ...facts.disks[0]!,
+      path: "/dev/sdc",
+      partitions: [],
+      model: "Empty",
+    };
+    facts.disks.push(empty);
+    expect(newDesign("install", facts, baseEntries()).disk?.device).toBe(
+      "/dev/sdc",
+    );
+    const two = sampleFacts();
+    two.disks.push({ ...two.disks[0]!, path: "/dev/sdd" });
+    expect(newDesign("install", two, baseEntries()).disk?.device).toBe("");
+    expect(
+      newDesign("install", sampleFacts(), baseEntries()).disk?.device,
+    ).toBe("/dev/nvme0n1");
+  });
+});
