@@ -344,6 +344,42 @@ describeWith(
       }
     }, 300_000);
 
+    it("migrates from the LiveCD: the convert path's migrate phase, run for real on the sandbox's root folder", async () => {
+      const s = await open("migrate", "livecd");
+      const { page } = s;
+      try {
+        await enabled(page.getByTestId("path-convert"));
+        await page.getByTestId("path-convert").click();
+        await heading(page, "This system");
+        // From the LiveCD the flake cannot be read: the user names the host.
+        await page.getByLabel("Host attribute").fill("tern");
+        await page.getByLabel("Hostname").fill("tern");
+        await s.shot("system");
+        await next(page);
+        await heading(page, "Persistence");
+        await next(page);
+        await heading(page, "Review");
+        await visible(page.getByTestId("review-valid"), 30_000);
+        await page.getByTestId("phase-migrate").check();
+        await expect
+          .poll(() => page.getByTestId("review-summary").textContent())
+          .toContain("moves what you keep");
+        await s.shot("review-migrate");
+        await page.getByTestId("start-run").click();
+        if (await page.getByTestId("confirm-run").isVisible())
+          await page.getByTestId("confirm-run").click();
+        await runToEnd(s);
+        await s.shot("run-finished");
+        await assertFinished(s);
+      } finally {
+        await s.page.screenshot({
+          path: path.join(shots, `${s.flow}-last.png`),
+        });
+        await s.context.close();
+        await s.done();
+      }
+    }, 300_000);
+
     it("recovers: Start, Recover (choose a path), Review, Run to the end, at 1024x768", async () => {
       const s = await open("recover", "stateless", {
         width: 1024,
