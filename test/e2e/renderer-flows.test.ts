@@ -8,7 +8,13 @@
 // of every screen land in test/.tmp/screenshots (the good ones are copied to
 // docs/screenshots/ by hand).
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -134,6 +140,7 @@ describeWith(
     ): Promise<Session> {
       const server = await startServe(scenario);
       const context = await browser.newContext({
+        acceptDownloads: true,
         viewport: {
           width: options.width ?? 1280,
           height: options.height ?? 800,
@@ -251,8 +258,13 @@ describeWith(
       try {
         await enabled(page.getByTestId("path-install"));
         await s.shot("start");
-        await page.getByTestId("path-install").click();
+        // By keyboard: Enter on the path; focus lands on the new screen's heading.
+        await page.getByTestId("path-install").focus();
+        await page.keyboard.press("Enter");
         await heading(page, "Disk");
+        await expect
+          .poll(() => page.evaluate(() => document.activeElement?.textContent))
+          .toBe("Disk");
         // A disk with data first: its partitions and a plain warning show.
         await page.getByTestId("disk-/dev/nvme0n1").check();
         await expect
@@ -297,6 +309,16 @@ describeWith(
         await runToEnd(s);
         await s.shot("run-finished");
         await assertFinished(s);
+        // Save log: the full log of the run, as a download.
+        const [download] = await Promise.all([
+          page.waitForEvent("download"),
+          page.getByTestId("save-log").click(),
+        ]);
+        expect(download.suggestedFilename()).toMatch(
+          /^tabula-install-.+\.log$/,
+        );
+        const log = readFileSync((await download.path())!, "utf8");
+        expect(log).toContain("sgdisk");
       } finally {
         await s.page.screenshot({
           path: path.join(shots, `${s.flow}-last.png`),
