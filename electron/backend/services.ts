@@ -2,10 +2,10 @@
 // that does it, on the real machine or on the sandbox's pretend one.
 import path from "node:path";
 import type { ApiHandlers, Hello } from "../../shared/api/contract";
-import { persistedPaths } from "../../shared/design/checks";
 import { validateDesign } from "../../shared/design/validate";
 import { createEventBus, type EventBus } from "./events";
 import { openWorkspace, type FilesService } from "./files";
+import { keptPaths } from "./kept-paths";
 import { listDir } from "./list-dir";
 import { noPlanSentence, planPreview } from "./plan-preview";
 import { probeMachine } from "./probe";
@@ -95,23 +95,6 @@ export function createBackend(options: BackendOptions): Backend {
     return (await runs.writePlan(planId, preview.files)).dir;
   }
 
-  function keptBy(input: unknown): string[] {
-    const { design, problems } = validateDesign(input);
-    if (!design) {
-      const errors = problems.filter((p) => p.severity === "error");
-      throw new Error(
-        `The design given to scan has ${errors.length} error${errors.length === 1 ? "" : "s"} (${errors
-          .slice(0, 3)
-          .map((p) => `${p.path || "(document)"}: ${p.message}`)
-          .join("; ")}); fix the design or scan without it.`,
-      );
-    }
-    return [
-      design.persistence.storage,
-      ...persistedPaths(design).map((p) => p.abs),
-    ];
-  }
-
   function handlersFor(client: ClientContext): ApiHandlers {
     return {
       hello: async () => ({
@@ -130,7 +113,7 @@ export function createBackend(options: BackendOptions): Backend {
           return await scanRootAsync({
             // The sandbox's live system is its pretend root partition.
             root: root ?? sandbox?.rootPartition ?? "/",
-            persisted: design === undefined ? [] : keptBy(design),
+            persisted: design === undefined ? [] : keptPaths(design),
           });
         } catch (error) {
           if (error instanceof ScanError) throw new Error(error.message);

@@ -13,6 +13,7 @@ import {
   INSTALL_CONFIG_DIR,
   LUKS_HEADER_LABEL,
   LUKS_NAME,
+  MIN_NIX_BYTES,
   MODULES_DIR,
   TABULA_DIR,
 } from "./labels";
@@ -65,6 +66,7 @@ export function installPhase(design: Design, planId: string): Phase {
           dev,
           String(layout.minBytes),
           disk.bootloader,
+          String(MIN_NIX_BYTES),
         ),
       ],
       destructive: false,

@@ -891,9 +891,9 @@ tabula_disk_of() {
   printf '%s' "$dev"
 }
 
-# Checks the install disk: tabula_check_install_disk DEVICE MIN_BYTES BOOTLOADER
+# Checks the install disk: tabula_check_install_disk DEVICE MIN_BYTES BOOTLOADER MIN_NIX_BYTES
 tabula_check_install_disk() {
-  local device=$1 min=$2 bootloader=$3 size type disk m source mounted name
+  local device=$1 min=$2 bootloader=$3 min_nix=$4 size type disk m source mounted name
   if [[ ! -b $device ]]; then
     tabula_refuse "$device does not exist or is not a block device. Check disk.device in the design (lsblk lists the disks)."
     return 0
@@ -917,7 +917,7 @@ tabula_check_install_disk() {
   done
   size=$(blockdev --getsize64 "$disk")
   if ((size < min)); then
-    tabula_refuse "$device holds $((size / 1048576)) MiB, but this design needs at least $((min / 1048576)) MiB (the partitions it sizes plus $((4 * 1024)) MiB for /nix). Choose a bigger disk or smaller sizes."
+    tabula_refuse "$device holds $((size / 1048576)) MiB, but this design needs at least $((min / 1048576)) MiB (the partitions it sizes, and at least $((min_nix / 1048576)) MiB for /nix). Choose a bigger disk or smaller sizes."
     return 0
   fi
   # Mounted anywhere but where an earlier run of this plan mounted it?

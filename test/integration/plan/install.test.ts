@@ -277,6 +277,39 @@ describeWith(
       expect(existsSync(join(disks.dir, "mnt-small"))).toBe(false);
     });
 
+    it("refuses the disk the LiveCD booted from, with nothing changed", () => {
+      const stick = disks.create("steps-livecd", IMAGE_MIB, [
+        "-n1:0:+64M",
+        "-t1:8300",
+      ]);
+      execFileSync("mkfs.ext4", ["-q", stick.part(1)]);
+      const p = writePlan(design(stick.path), join(disks.dir, "plan-livecd"));
+      const before = imageDigest(stick.image);
+      // A private mount namespace with its own /run, where the "LiveCD" is
+      // mounted the way NixOS's stage 1 mounts it: nothing outside sees it.
+      const r = spawnSync(
+        "unshare",
+        [
+          "--mount",
+          "--propagation",
+          "private",
+          "sh",
+          "-c",
+          'mount -t tmpfs steps-run /run && mkdir /run/rootfsbase && mount -o ro "$1" /run/rootfsbase && bash "$2" install --yes --force --target "$3"',
+          "sh",
+          stick.part(1),
+          p.script,
+          join(disks.dir, "mnt-livecd"),
+        ],
+        { encoding: "utf8" },
+      );
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toContain(
+        `${stick.path} holds the LiveCD you booted from (mounted at /run/rootfsbase). Choose another disk.`,
+      );
+      expect(imageDigest(stick.image)).toBe(before);
+    });
+
     it("refuses systemd-boot without UEFI firmware unless --force", () => {
       if (existsSync("/sys/firmware/efi")) return; // a UEFI machine: nothing to refuse
       const fresh = disks.create("steps-uefi", IMAGE_MIB);

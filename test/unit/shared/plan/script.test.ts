@@ -1,10 +1,12 @@
 // The generated steps.sh: valid bash for every mode, the embedded library in
 // sync with steps-lib.sh, the markers the runner reads (decoded with
 // markers.ts from a real dry run), and the usage refusals.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
+  mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -168,6 +170,52 @@ describeWith(["bash"], "steps.sh", () => {
     const r = run(script, args as string[]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
+  });
+
+  describeWith(["root"], "interrupted", () => {
+    it("reports an interrupt (Ctrl-C at a prompt) as cancelled, status 130", async () => {
+      const { script } = written(convertDesign(), "interrupt");
+      // The least that passes the checks: a store folder and /etc/NIXOS.
+      const target = mkdtempSync(join(work, "target-"));
+      mkdirSync(join(target, "nix/store"), { recursive: true });
+      mkdirSync(join(target, "etc"));
+      writeFileSync(join(target, "etc/NIXOS"), "");
+      const child = spawn(
+        "bash",
+        [script, "migrate", "--force", "--target", target],
+        {
+          cwd: work,
+          stdio: ["pipe", "pipe", "pipe"],
+        },
+      );
+      let out = "";
+      let err = "";
+      child.stderr.on("data", (d) => (err += d));
+      const prompted = new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (d) => {
+          out += d;
+          if (out.includes("to go ahead")) resolve();
+        });
+        child.on("close", () =>
+          reject(new Error(`no prompt:\n${out}\n${err}`)),
+        );
+      });
+      await prompted;
+      child.kill("SIGINT");
+      const status = await new Promise<number | null>((resolve) =>
+        child.on("close", (code) => resolve(code)),
+      );
+      expect(status).toBe(130);
+      expect(err).toContain("Interrupted (INT).");
+      expect(markers(out).at(-1)).toEqual({
+        kind: "phase-end",
+        phase: "migrate",
+        result: "cancelled",
+      });
+      // Only the journal of the finished check step was written.
+      expect(readdirSync(target).sort()).toEqual([".tabula", "etc", "nix"]);
+      expect(readdirSync(join(target, "nix")).sort()).toEqual(["store"]);
+    });
   });
 
   it("prints its usage with --help", () => {
