@@ -31,7 +31,7 @@ const root = path.resolve(import.meta.dirname, "../..");
 const shots = path.join(root, "test/.tmp/screenshots");
 
 describeWith(
-  ["chromium"],
+  ["chromium", "build"],
   "the renderer's flows against tabula serve --sandbox",
   () => {
     let browser: Browser;
