@@ -8,7 +8,13 @@
 // of every screen land in test/.tmp/screenshots (the good ones are copied to
 // docs/screenshots/ by hand).
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -25,7 +31,7 @@ const root = path.resolve(import.meta.dirname, "../..");
 const shots = path.join(root, "test/.tmp/screenshots");
 
 describeWith(
-  ["chromium"],
+  ["chromium", "build"],
   "the renderer's flows against tabula serve --sandbox",
   () => {
     let browser: Browser;
@@ -134,6 +140,7 @@ describeWith(
     ): Promise<Session> {
       const server = await startServe(scenario);
       const context = await browser.newContext({
+        acceptDownloads: true,
         viewport: {
           width: options.width ?? 1280,
           height: options.height ?? 800,
@@ -251,8 +258,13 @@ describeWith(
       try {
         await enabled(page.getByTestId("path-install"));
         await s.shot("start");
-        await page.getByTestId("path-install").click();
+        // By keyboard: Enter on the path; focus lands on the new screen's heading.
+        await page.getByTestId("path-install").focus();
+        await page.keyboard.press("Enter");
         await heading(page, "Disk");
+        await expect
+          .poll(() => page.evaluate(() => document.activeElement?.textContent))
+          .toBe("Disk");
         // A disk with data first: its partitions and a plain warning show.
         await page.getByTestId("disk-/dev/nvme0n1").check();
         await expect
@@ -297,6 +309,16 @@ describeWith(
         await runToEnd(s);
         await s.shot("run-finished");
         await assertFinished(s);
+        // Save log: the full log of the run, as a download.
+        const [download] = await Promise.all([
+          page.waitForEvent("download"),
+          page.getByTestId("save-log").click(),
+        ]);
+        expect(download.suggestedFilename()).toMatch(
+          /^tabula-install-.+\.log$/,
+        );
+        const log = readFileSync((await download.path())!, "utf8");
+        expect(log).toContain("sgdisk");
       } finally {
         await s.page.screenshot({
           path: path.join(shots, `${s.flow}-last.png`),
@@ -329,6 +351,42 @@ describeWith(
         await visible(page.getByTestId("flake-diff"));
         await s.shot("review");
         await s.shot("flake-diff", page.getByTestId("flake-diff"));
+        await page.getByTestId("start-run").click();
+        if (await page.getByTestId("confirm-run").isVisible())
+          await page.getByTestId("confirm-run").click();
+        await runToEnd(s);
+        await s.shot("run-finished");
+        await assertFinished(s);
+      } finally {
+        await s.page.screenshot({
+          path: path.join(shots, `${s.flow}-last.png`),
+        });
+        await s.context.close();
+        await s.done();
+      }
+    }, 300_000);
+
+    it("migrates from the LiveCD: the convert path's migrate phase, run for real on the sandbox's root folder", async () => {
+      const s = await open("migrate", "livecd");
+      const { page } = s;
+      try {
+        await enabled(page.getByTestId("path-convert"));
+        await page.getByTestId("path-convert").click();
+        await heading(page, "This system");
+        // From the LiveCD the flake cannot be read: the user names the host.
+        await page.getByLabel("Host attribute").fill("tern");
+        await page.getByLabel("Hostname").fill("tern");
+        await s.shot("system");
+        await next(page);
+        await heading(page, "Persistence");
+        await next(page);
+        await heading(page, "Review");
+        await visible(page.getByTestId("review-valid"), 30_000);
+        await page.getByTestId("phase-migrate").check();
+        await expect
+          .poll(() => page.getByTestId("review-summary").textContent())
+          .toContain("moves what you keep");
+        await s.shot("review-migrate");
         await page.getByTestId("start-run").click();
         if (await page.getByTestId("confirm-run").isVisible())
           await page.getByTestId("confirm-run").click();

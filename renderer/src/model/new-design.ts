@@ -51,11 +51,12 @@ export function newDesign(
     };
   } else if (mode === "convert") {
     const fs = convertFs(facts);
+    const boot = bootFs(facts) ?? espBeside(facts);
     design.convert = {
       ...fs,
       configDir: facts?.nixosConfig?.dir ?? "/etc/nixos",
       flakeAttr: facts?.nixosConfig?.flakeAttr ?? "",
-      ...(bootFs(facts) ? { boot: bootFs(facts)! } : {}),
+      ...(boot ? { boot } : {}),
       bootloader: facts?.firmware === "bios" ? "grub" : "systemd-boot",
     };
     if (facts?.nixosConfig?.flakeAttr)
@@ -159,6 +160,29 @@ function bootFs(
     if (m) return { ...m, mountPoint: target };
   }
   return null;
+}
+
+/**
+ * From the LiveCD nothing is mounted at /boot: the ESP is the FAT partition
+ * on the disk that holds the NixOS install the probe found.
+ */
+function espBeside(
+  facts: MachineFacts | null,
+): (FsRef & { mountPoint: string }) | null {
+  const found =
+    facts?.installs.find((i) => i.migrationPending) ??
+    facts?.installs.find((i) => !i.converted);
+  const disk = facts?.disks.find((d) =>
+    d.partitions.some((p) => p.path === found?.device),
+  );
+  const esp = disk?.partitions.find((p) => p.fsType === "vfat");
+  if (!esp) return null;
+  return {
+    device: stableName(facts, esp.path),
+    fsType: "vfat",
+    options: [],
+    mountPoint: "/boot",
+  };
 }
 
 /** A partition's stable name (/dev/disk/by-uuid/...) when the probe knows its UUID. */

@@ -3,7 +3,7 @@
 // an installer moves forward and back through fixed steps, and every screen
 // stays reachable from the sidebar once its predecessors were visited.
 import { defineStore } from "pinia";
-import { computed, ref } from "vue";
+import { computed, ref, watch } from "vue";
 import type { Mode } from "../../../shared/design/types";
 
 export type ScreenId =
@@ -44,6 +44,8 @@ export const useFlowStore = defineStore("flow", () => {
   const current = ref<ScreenId>("start");
   /** The furthest screen reached, so the sidebar can jump back and forth up to it. */
   const reached = ref(0);
+  /** How many times the user moved between screens (focus follows a move, not the first load). */
+  const moves = ref(0);
 
   const screens = computed<ScreenInfo[]>(() =>
     (mode.value ? SCREENS_OF[mode.value] : (["start"] as ScreenId[])).map(
@@ -67,6 +69,10 @@ export const useFlowStore = defineStore("flow", () => {
     current.value = "start";
     goNext();
   }
+
+  watch(current, () => {
+    moves.value += 1;
+  });
 
   function go(id: ScreenId): void {
     const i = screens.value.findIndex((s) => s.id === id);
@@ -100,6 +106,7 @@ export const useFlowStore = defineStore("flow", () => {
     mode,
     current,
     reached,
+    moves,
     screens,
     index,
     next,

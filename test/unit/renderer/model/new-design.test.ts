@@ -78,3 +78,15 @@ describe("the suggested install disk", () => {
     ).toBe("/dev/nvme0n1");
   });
 });
+
+describe("the boot partition of a conversion from the LiveCD", () => {
+  it("is the FAT partition beside the install, by UUID", () => {
+    const d = newDesign("convert", livecd(), baseEntries());
+    expect(d.convert?.boot).toEqual({
+      device: "/dev/disk/by-uuid/AB12-CD34",
+      fsType: "vfat",
+      options: [],
+      mountPoint: "/boot",
+    });
+  });
+});
