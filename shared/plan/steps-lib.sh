@@ -700,6 +700,21 @@ tabula_check_old_root() {
   fi
   stage=$(tabula_migrate_stage "$quar")
   if tabula_journal_has check-old-root begun "$TABULA_PLAN_ID"; then
+    # The stage is read from the filesystem; once the hoist finished it must
+    # read "hoisted", or the quarantine would take the hoisted store for the
+    # old root's.
+    if tabula_journal_has hoist done '' && [[ $stage != hoisted ]]; then
+      if tabula_exists "$TARGET/nix"; then
+        tabula_refuse "this plan's migration already hoisted nix/ to the top of $(tabula_q "$TARGET") (its journal says so), but $(tabula_q "$TARGET/nix") exists again. Tabula moves nothing more: the Nix store is $(tabula_q "$TARGET/store"); move the new nix/ out of the way if it is not yours to keep, and do not run migrate on this partition again."
+      else
+        tabula_refuse "this plan's migration already hoisted nix/ to the top of $(tabula_q "$TARGET") (its journal says so), but $(tabula_q "$TARGET/store") is missing now. Tabula moves nothing more: look at the partition before going on."
+      fi
+      return 0
+    fi
+    if [[ $stage == unknown ]]; then
+      tabula_refuse "$(tabula_q "$TARGET") holds neither nix/ nor store/ nor .tabula/nix-hoisting, so Tabula cannot tell how far this plan's migration got. It moves nothing: look at the partition (or --target) before going on."
+      return 0
+    fi
     printf '      Resuming the migration this plan began earlier (stage: %s).\n' "$stage"
   else
     if [[ ! -d $TARGET/nix/store ]]; then
@@ -722,9 +737,10 @@ tabula_check_old_root() {
     shopt -s dotglob nullglob
     for entry in "$TARGET"/nix/*; do
       name=${entry##*/}
-      if [[ $name == "$storetop" || $name == "$quar" || $name == .tabula ]]; then
+      # nix/nix would land on nix/ itself: a finished hoist would then look unfinished.
+      if [[ $name == "$storetop" || $name == "$quar" || $name == .tabula || $name == nix ]]; then
         eval "$saved"
-        tabula_refuse "$(tabula_q "$entry") would land on $(tabula_q "$TARGET/$name") when nix/ is hoisted, a name the migration uses. Move it out of nix/ first."
+        tabula_refuse "$(tabula_q "$entry") would land on $(tabula_q "$TARGET/$name") when nix/ is hoisted, a name the migration uses to know where it stands. Move it out of nix/ first (it is not part of Nix)."
         return 0
       fi
     done

@@ -296,6 +296,34 @@ describeWith(
       );
     });
 
+    it("when nix/ holds its own nix/, which would make a finished hoist look unfinished", () => {
+      const root = fresh("nix-nix", plan.files["migration.json"]);
+      mkdirSync(join(root, "nix/nix"));
+      writeFileSync(join(root, "nix/nix/kept"), "data\n");
+      refused(root, [], /nix\/nix would land on .*\/nix when nix\/ is hoisted/);
+    });
+
+    it("when nix/ is back after this plan's migration finished (the store is never quarantined)", () => {
+      const root = fresh("nix-again", plan.files["migration.json"]);
+      const done = runSteps(plan.script, [
+        "migrate",
+        "--yes",
+        "--target",
+        root,
+      ]);
+      expect(done.status, done.stderr).toBe(0);
+      // Something made a nix/ at the top of the converted partition later.
+      mkdirSync(join(root, "nix"));
+      const r = runSteps(plan.script, ["migrate", "--yes", "--target", root]);
+      expect(r.stdout).not.toMatch(/\+ mv /);
+      expect(existsSync(join(root, "store"))).toBe(true);
+      expect(existsSync(join(root, "old-root/store"))).toBe(false);
+      expect(r.status, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toMatch(
+        /already hoisted nix\/ .* but .*nix exists again/,
+      );
+    });
+
     it("when a persisted path runs through a symlink", () => {
       const root = fresh("symlink-parent", plan.files["migration.json"]);
       rmSync(join(root, "srv"), { recursive: true });
