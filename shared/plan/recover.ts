@@ -195,7 +195,13 @@ function recoverFromOldRoot(design: Design): Phase {
       id: "check-quarantine",
       title: `Check ${QUARANTINE}/ and ${store}/ on the partition`,
       commands: [
-        command("tabula_check_recover_old_root", nix, store, QUARANTINE),
+        command(
+          "tabula_check_recover_old_root",
+          nix,
+          store,
+          QUARANTINE,
+          relativeToRoot(configInStorage),
+        ),
       ],
       destructive: false,
       weight: 1,

@@ -572,6 +572,23 @@ tabula_move() {
   tabula_do mv -T -- "$src" "$dst"
 }
 
+# Refuses when BASE/REL or any folder on the way to it below BASE is a
+# symbolic link: what Tabula renames or writes there must stay on BASE's
+# partition, and a link (absolute ones resolve on the LiveCD) leads elsewhere.
+#   tabula_no_links BASE REL WHY
+tabula_no_links() {
+  local base=$1 rel=$2 why=$3 prefix='' rest=$2/ comp
+  while [[ -n $rest ]]; do
+    comp=${rest%%/*}
+    rest=${rest#*/}
+    prefix=${prefix:+$prefix/}$comp
+    if [[ -L $base/$prefix ]]; then
+      tabula_refuse "$(tabula_q "$base/$prefix") is a symbolic link (to $(tabula_q "$(readlink -- "$base/$prefix")")). $why"
+      return 0
+    fi
+  done
+}
+
 # Creates, under TO, each parent folder of REL that exists under FROM, with
 # FROM's owner and mode (outermost first). Already created ones get their
 # owner and mode set again (a crash may have come between mkdir and chmod).
@@ -674,6 +691,10 @@ tabula_check_old_root() {
     tabula_refuse "$(tabula_q "$TARGET") is not a folder: mount the old root partition there, or give --target the folder where it is mounted."
     return 0
   fi
+  tabula_no_links "$TARGET" .tabula "Tabula keeps its journal in .tabula/ and hoists nix/ through it, so it must be a real folder on the partition: put the folder the link points to in its place, then run again."
+  if tabula_halted; then return 0; fi
+  tabula_no_links "$TARGET" nix/store "The migration renames nix/ and nix/store to the top of the partition, so they must be real folders on it: put the folder the link points to in its place, then run again."
+  if tabula_halted; then return 0; fi
   local mounted
   mounted=$(findmnt -rn -o TARGET | while IFS= read -r m; do
     m=$(printf '%b' "$m")
@@ -1242,9 +1263,14 @@ tabula_restore() {
   tabula_move "$src" "$dst"
 }
 
-# tabula_check_recover_old_root BASE STORE QUAR: BASE is the partition (TARGET/nix).
+# tabula_check_recover_old_root BASE STORE QUAR CONFIG: BASE is the partition
+# (TARGET/nix), CONFIG the configuration folder relative to TARGET.
 tabula_check_recover_old_root() {
-  local base=$1 store=$2 quar=$3
+  local base=$1 store=$2 quar=$3 config=${4:-} rel
+  for rel in "${base#"$TARGET"/}/$quar" "${base#"$TARGET"/}/$store" ${config:+"$config"}; do
+    tabula_no_links "$TARGET" "$rel" "Recover renames and writes there from the LiveCD, where a link leads off the partition (an absolute one into the LiveCD's own files): put the folder the link points to in its place (or set recover.configDir to it), then run again."
+    if tabula_halted; then return 0; fi
+  done
   if [[ ! -d $base/$quar ]]; then
     tabula_refuse "$(tabula_q "$base/$quar") is missing: this partition has no quarantine from a conversion."
     return 0

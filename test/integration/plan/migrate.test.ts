@@ -324,6 +324,33 @@ describeWith(
       );
     });
 
+    it("when .tabula/ is a symbolic link that leads out of the target", () => {
+      const root = fresh("tabula-link", plan.files["migration.json"]);
+      const outside = join(root, "../outside");
+      execFileSync("mv", ["-T", join(root, ".tabula"), outside]);
+      execFileSync("ln", ["-s", "../outside", join(root, ".tabula")]);
+      const outsideBefore = manifest(walkTree(outside));
+      refused(
+        root,
+        ["--force"],
+        /\.tabula is a symbolic link \(to \.\.\/outside\)/,
+      );
+      expect(diffManifests(manifest(walkTree(outside)), outsideBefore)).toEqual(
+        [],
+      );
+    });
+
+    it("when nix/ or nix/store is a symbolic link", () => {
+      const root = fresh("nix-link", plan.files["migration.json"]);
+      execFileSync("mv", ["-T", join(root, "nix"), join(root, "../real-nix")]);
+      execFileSync("ln", ["-s", "../real-nix", join(root, "nix")]);
+      refused(root, [], /nix is a symbolic link \(to \.\.\/real-nix\)/);
+      const store = fresh("store-link", plan.files["migration.json"]);
+      execFileSync("mv", ["-T", join(store, "nix/store"), join(store, "../s")]);
+      execFileSync("ln", ["-s", "../../s", join(store, "nix/store")]);
+      refused(store, [], /nix\/store is a symbolic link/);
+    });
+
     it("when a persisted path runs through a symlink", () => {
       const root = fresh("symlink-parent", plan.files["migration.json"]);
       rmSync(join(root, "srv"), { recursive: true });

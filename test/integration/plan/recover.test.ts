@@ -13,6 +13,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -135,6 +136,49 @@ describeWith(
           before,
         ),
       ).toEqual([]);
+    });
+
+    it("refuses storage, quarantine or configuration folders that are symbolic links (they would lead off the partition)", () => {
+      const plan = writePlan(design(), join(work, "plan-links"));
+      const swap = (rel: string, link: string, run: () => void) => {
+        const real = join(nix, `${rel}.real`);
+        renameSync(join(nix, rel), real);
+        symlinkSync(link, join(nix, rel));
+        try {
+          run();
+        } finally {
+          rmSync(join(nix, rel));
+          renameSync(real, join(nix, rel));
+        }
+      };
+      const refusedWith = (message: RegExp) => {
+        const before = manifest(walkTree(nix));
+        const r = runSteps(plan.script, [
+          "recover",
+          "--yes",
+          "--target",
+          layout,
+        ]);
+        expect(r.status, r.stdout + r.stderr).toBe(2);
+        expect(r.stderr).toMatch(message);
+        expect(r.stdout).not.toMatch(/\+ mv /);
+        expect(diffManifests(manifest(walkTree(nix)), before)).toEqual([]);
+      };
+      swap("persistent", "persistent.real", () =>
+        refusedWith(
+          /nix\/persistent is a symbolic link \(to persistent\.real\)/,
+        ),
+      );
+      swap("old-root", "/tmp", () =>
+        refusedWith(/nix\/old-root is a symbolic link \(to \/tmp\)/),
+      );
+      // /etc/nixos kept as a link to a flake in a home: from the LiveCD it
+      // points into the LiveCD's own files.
+      swap("persistent/etc/nixos", "/home/mira/flake", () =>
+        refusedWith(
+          /persistent\/etc\/nixos is a symbolic link \(to \/home\/mira\/flake\)/,
+        ),
+      );
     });
 
     it("stops, moving nothing, when a path is both in the quarantine and in storage", () => {
