@@ -1166,10 +1166,28 @@ tabula_apply_flake_patch() {
     tabula_stop "flake.patch no longer applies to $(tabula_q "$config/flake.nix") (the file changed since the plan was made). Make the plan again, or apply flake-changes.md by hand."
     return 0
   fi
+  # The backup never replaces a file of the user's: flake.nix.orig when that
+  # name is free, else the next flake.nix.~N~. The backup style is spelled
+  # out so VERSION_CONTROL or SIMPLE_BACKUP_SUFFIX in the environment cannot
+  # change it.
+  local backup=flake.nix.orig style=(--backup --version-control=simple --suffix=.orig) n=0 old saved
+  if tabula_exists "$config/flake.nix.orig"; then
+    # patch numbers it one past the highest flake.nix.~N~ there.
+    saved=$(shopt -p nullglob || true)
+    shopt -s nullglob
+    for old in "$config"/flake.nix.~*~; do
+      old=${old##*.~}
+      old=${old%\~}
+      if [[ $old =~ ^[0-9]+$ ]] && ((10#$old > n)); then n=$((10#$old)); fi
+    done
+    eval "$saved"
+    backup=flake.nix.~$((n + 1))~
+    style=(--backup --version-control=numbered)
+  fi
   cat -- "$patch"
-  tabula_consent "Apply the change above to $(tabula_q "$config/flake.nix") (the old file is kept as flake.nix.orig)?"
-  printf '      + patch -b -p1 -d %s < %s\n' "$(tabula_q "$config")" "$(tabula_q "$patch")"
-  ((TABULA_DRY_RUN)) || patch -b -p1 -d "$config" <"$patch"
+  tabula_consent "Apply the change above to $(tabula_q "$config/flake.nix") (the old file is kept as $backup)?"
+  printf '      + patch %s -p1 -d %s < %s\n' "${style[*]}" "$(tabula_q "$config")" "$(tabula_q "$patch")"
+  ((TABULA_DRY_RUN)) || patch "${style[@]}" -p1 -d "$config" <"$patch"
 }
 
 # Writes SRC to DST atomically (copy beside, flush, rename).
