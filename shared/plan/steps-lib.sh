@@ -946,9 +946,37 @@ tabula_disk_of() {
   printf '%s' "$dev"
 }
 
-# Checks the install disk: tabula_check_install_disk DEVICE MIN_BYTES BOOTLOADER MIN_NIX_BYTES
+# One lsblk column of DISK, without the padding lsblk may add.
+tabula_disk_fact() {
+  local value
+  value=$(lsblk -ndo "$2" -- "$1" 2>/dev/null | head -n 1) || value=''
+  value=${value#"${value%%[![:space:]]*}"}
+  printf '%s' "${value%"${value##*[![:space:]]}"}"
+}
+
+# "9216 MiB (Samsung SSD 980, serial S5GX...)": how a disk is told apart.
+#   tabula_disk_words SIZE MODEL SERIAL SHOW_MODEL SHOW_SERIAL (SIZE may be empty)
+tabula_disk_words() {
+  local size=$1 model=$2 serial=$3 extra=() joined
+  if [[ -n $4 ]]; then extra+=("${model:-no model}"); fi
+  if [[ -n $5 ]]; then
+    if [[ -n $serial ]]; then extra+=("serial $serial"); else extra+=("no serial"); fi
+  fi
+  if [[ -n $size ]]; then printf '%d MiB' "$((size / 1048576))"; else printf 'a disk'; fi
+  if ((${#extra[@]})); then
+    printf -v joined '%s, ' "${extra[@]}"
+    printf ' (%s)' "${joined%, }"
+  fi
+}
+
+# Checks the install disk:
+#   tabula_check_install_disk DEVICE MIN_BYTES BOOTLOADER MIN_NIX_BYTES [SIZE MODEL SERIAL]
+# SIZE, MODEL and SERIAL are what was probed when the design was made (empty:
+# not known); the disk at DEVICE must still be that disk, since names such as
+# /dev/sda can point at another one after a reboot.
 tabula_check_install_disk() {
-  local device=$1 min=$2 bootloader=$3 min_nix=$4 size type disk m source mounted name
+  local device=$1 min=$2 bootloader=$3 min_nix=$4 want_size=${5:-} want_model=${6:-} want_serial=${7:-}
+  local size type disk m source mounted name model serial
   if [[ ! -b $device ]]; then
     tabula_refuse "$device does not exist or is not a block device. Check disk.device in the design (lsblk lists the disks)."
     return 0
@@ -971,6 +999,14 @@ tabula_check_install_disk() {
     fi
   done
   size=$(blockdev --getsize64 "$disk")
+  if [[ -n $want_size$want_model$want_serial ]]; then
+    model=$(tabula_disk_fact "$disk" MODEL)
+    serial=$(tabula_disk_fact "$disk" SERIAL)
+    if [[ (-n $want_size && $size != "$want_size") || (-n $want_model && $model != "$want_model") || (-n $want_serial && $serial != "$want_serial") ]]; then
+      tabula_refuse "$device is not the disk this design was made for: the design expects $(tabula_disk_words "$want_size" "$want_model" "$want_serial" "$want_model" "$want_serial"), but $device is $(tabula_disk_words "$size" "$model" "$serial" "$want_model" "$want_serial"). Disk names can change between boots: find the disk with lsblk -o NAME,SIZE,MODEL,SERIAL and set disk.device to it (or make the design again on this machine)."
+      return 0
+    fi
+  fi
   if ((size < min)); then
     tabula_refuse "$device holds $((size / 1048576)) MiB, but this design needs at least $((min / 1048576)) MiB (the partitions it sizes, and at least $((min_nix / 1048576)) MiB for /nix). Choose a bigger disk or smaller sizes."
     return 0
@@ -999,7 +1035,9 @@ tabula_check_install_disk() {
       return 0
     fi
   fi
-  printf '      %s: %d MiB, not in use, big enough.\n' "$device" "$((size / 1048576))"
+  model=$(tabula_disk_fact "$disk" MODEL)
+  serial=$(tabula_disk_fact "$disk" SERIAL)
+  printf '      %s: %d MiB%s%s, not in use, big enough.\n' "$device" "$((size / 1048576))" "${model:+, $model}" "${serial:+, serial $serial}"
 }
 
 # Guard: DEVICE carries this plan's GPT (disk GUID) with the named partitions:
