@@ -1271,16 +1271,50 @@ tabula_check_recover_live() {
       tabula_refuse "/$(tabula_q "$rel") is a mount point: it is probably persisted already. Remove it from recover.add."
       return 0
     fi
+    if tabula_exists "$storage/$rel" && tabula_exists "/$rel" && ! tabula_same_copy "/$rel" "$storage/$rel"; then
+      tabula_refuse "$(tabula_not_a_copy "/$rel" "$storage/$rel")"
+      return 0
+    fi
   done
+}
+
+# What cp -a keeps of a tree, one NUL-terminated record per entry:
+# modification time (whole seconds: some filesystems keep no more), type,
+# owner, mode, for non-folders size and link target (a folder's size depends
+# on the filesystem), and the path. Sorted.
+tabula_tree_facts() {
+  {
+    find "$1" -type d -printf '%T@\t%y\t%U:%G:%m\t%P\0'
+    find "$1" ! -type d -printf '%T@\t%y\t%U:%G:%m\t%s\t%l\t%P\0'
+  } | sed -z 's/^\([0-9]*\)\.[0-9]*/\1/' | LC_ALL=C sort -z
+}
+
+# Is DST an unchanged cp -a copy of SRC? (Stale data left in storage from an
+# earlier time has other times; live data changed after our copy too.)
+tabula_same_copy() {
+  cmp -s <(tabula_tree_facts "$1") <(tabula_tree_facts "$2")
+}
+
+# The sentence for a live path whose place in storage holds something else.
+tabula_not_a_copy() {
+  printf 'both %s (on the tmpfs root, lost at the next reboot) and %s exist, and the one in storage is not a copy of the live one (their files, sizes or times differ). Tabula never overwrites: move the one in storage aside (mv %s %s), since it is left from an earlier time this path was persisted, or it is an earlier copy the live one has changed since; then run again.' \
+    "$(tabula_q "$1")" "$(tabula_q "$2")" "$(tabula_q "$2")" "$(tabula_q "$2.old")"
 }
 
 # Copies /REL into STORAGE/REL keeping owners, modes, ACLs, xattrs and
 # hardlinks (cp -a), through a partial copy renamed into place at the end.
+# Something already at STORAGE/REL counts as done only if it is an unchanged
+# copy: else the persistence config would mount it over the live data, which
+# the reboot then loses.
 tabula_copy_live() {
   local storage=$1 rel=$2
   local src=/$rel dst=$storage/$rel partial
   partial=${dst%/*}/.tabula-partial-${dst##*/}
   if tabula_exists "$dst"; then
+    if tabula_exists "$src" && ! tabula_same_copy "$src" "$dst"; then
+      tabula_stop "$(tabula_not_a_copy "$src" "$dst")"
+      return 0
+    fi
     printf '      %s is already in storage.\n' "$(tabula_q "$src")"
     return 0
   fi

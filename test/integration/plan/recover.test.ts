@@ -277,6 +277,34 @@ describeWith(["root", "bash"], "recover on the running system", () => {
     expect(again.stdout).toContain("is already in storage.");
   });
 
+  it("never takes an older copy in storage for the live data (which the reboot would lose)", () => {
+    const src = join(work, "live-stale/var/lib/app");
+    mkdirSync(src, { recursive: true });
+    writeFileSync(join(src, "state"), "today's data\n");
+    const storage = join(work, "storage-stale");
+    const rel = src.slice(1);
+    // Left in storage from a time this path was persisted before.
+    mkdirSync(join(storage, rel), { recursive: true });
+    writeFileSync(join(storage, rel, "state"), "last year's data\n");
+    const before = manifest(walkTree(storage));
+
+    const r = helper("tabula_copy_live", storage, rel);
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toMatch(
+      /both .*live-stale\/var\/lib\/app \(on the tmpfs root, lost at the next reboot\) and .*storage-stale\/.*app exist, and the one in storage is not a copy of the live one/,
+    );
+    expect(diffManifests(manifest(walkTree(storage)), before)).toEqual([]);
+
+    // Our own copy, unchanged since, is recognized; a live change after it is not.
+    rmSync(join(storage, rel), { recursive: true });
+    expect(helper("tabula_copy_live", storage, rel).status).toBe(0);
+    expect(helper("tabula_copy_live", storage, rel).stdout).toContain(
+      "is already in storage",
+    );
+    writeFileSync(join(src, "state"), "today's data, changed later\n");
+    expect(helper("tabula_copy_live", storage, rel).status).toBe(1);
+  });
+
   it("phase recover refuses a root that is not a tmpfs", () => {
     const plan = writePlan(recoverDesign("live"), join(work, "plan"));
     const r = runSteps(plan.script, ["recover", "--yes"]);
