@@ -423,6 +423,10 @@ tabula_run_step() {
   if ((TABULA_STEP_DESTRUCTIVE)) && ((!TABULA_DRY_RUN)) && ((!TABULA_YES)); then
     printf '    This step changes %s. It will run:\n' "$TABULA_STEP_CONFIRM"
     for cmd in "${TABULA_STEP_COMMANDS[@]}"; do printf '      %s\n' "$cmd"; done
+    if [[ -z ${TABULA_CONFIRMED[$TABULA_STEP_CONFIRM]+set} ]] && ((${#TABULA_STEP_LATER[@]})); then
+      printf '    The same answer also runs these later steps on it:\n'
+      for cmd in "${TABULA_STEP_LATER[@]}"; do printf '      %s\n' "$cmd"; done
+    fi
     tabula_confirm "$TABULA_STEP_CONFIRM"
   fi
   for cmd in "${TABULA_STEP_COMMANDS[@]}"; do
@@ -445,11 +449,14 @@ tabula_run_step() {
 }
 
 # Asks the user to type WANT (a device name) before a destructive step; once
-# typed, later destructive steps on the same device in this run do not ask again.
+# typed, later destructive steps on the same device in this run do not ask
+# again (their commands were shown with the question: TABULA_STEP_LATER).
 tabula_confirm() {
   local want=$1 answer=''
   if [[ -n ${TABULA_CONFIRMED[$want]+set} ]]; then return 0; fi
-  printf '    Type %s to go ahead (this also confirms the later destructive steps on it in this run),\n    or anything else to stop: ' "$want"
+  local also=''
+  if ((${#TABULA_STEP_LATER[@]})); then also=' (and the later steps listed above)'; fi
+  printf '    Type %s to go ahead%s,\n    or anything else to stop: ' "$want" "$also"
   if ! IFS= read -r answer; then
     printf '\n    No answer (input closed): pass --yes to confirm without a terminal.\n' >&2
     answer=''

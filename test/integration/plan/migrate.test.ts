@@ -420,6 +420,15 @@ describeWith(
       expect(r.stdout).toContain(
         `Type ${oldRootDesign().convert!.device} to go ahead`,
       );
+      // The one answer confirms the quarantine and the hoist too: their
+      // commands are shown before it is asked for.
+      const prompt = r.stdout.slice(0, r.stdout.indexOf("to go ahead"));
+      expect(prompt).toMatch(
+        /also runs these later steps on it:\n.*Move the rest of the old root into old-root\/\n\s+tabula_quarantine persistent old-root /,
+      );
+      expect(prompt).toMatch(
+        /Hoist nix\/\* to the top of the partition\n\s+tabula_hoist persistent old-root\n/,
+      );
       expect(r.stderr).toMatch(/Not confirmed: stopping before step 3/);
       expect(r.stdout).toMatch(/phase-end;migrate;cancelled/);
       expect(
