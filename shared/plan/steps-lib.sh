@@ -1054,7 +1054,9 @@ tabula_disk_is_partitioned() {
   shift 2
   have=$(sgdisk -p "$device" 2>/dev/null | sed -n 's/^Disk identifier (GUID): //p')
   [[ ${have^^} == "${guid^^}" ]] || return 1
-  partx -u "$device" >/dev/null 2>&1 || true
+  # Lets the kernel see partitions an interrupted run wrote; a dry run
+  # changes nothing, not even that.
+  if ((!TABULA_DRY_RUN)); then partx -u "$device" >/dev/null 2>&1 || true; fi
   while (($#)); do
     part=$1 name=$2
     shift 2

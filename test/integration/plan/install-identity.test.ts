@@ -2,8 +2,9 @@
 // design was made for: device names such as /dev/sda can point at another
 // disk after a reboot or a USB stick plugged in. The facts probed when the
 // design was made (disk.probed: size, model, serial) must match the disk at
-// disk.device, or nothing is written.
-import { spawnSync } from "node:child_process";
+// disk.device, or nothing is written. A dry run changes nothing, not even
+// the kernel's view of the partitions.
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
@@ -83,6 +84,33 @@ describeWith(
         { sizeBytes: IMAGE_BYTES, serial: "S5GXNX0T123456A" },
         /is not the disk this design was made for: the design expects 9216 MiB \(serial S5GXNX0T123456A\), but .* is 9216 MiB \(no serial\)/,
       );
+    });
+
+    it("--dry-run leaves even the kernel's view of the partitions alone", () => {
+      const disk = disks.create("review-identity-dry", IMAGE_MIB);
+      const plan = writePlan(
+        design(disk.path, { sizeBytes: IMAGE_BYTES }),
+        join(disks.dir, "plan-dry"),
+      );
+      // This plan's partition table is on the disk (as after an earlier
+      // run), but the kernel does not list its partitions.
+      const partition = plan.plan.phases[0]!.steps.find(
+        (s) => s.id === "partition",
+      )!;
+      execFileSync("bash", ["-c", partition.commands[2]!]);
+      spawnSync("partx", ["-d", disk.path], { stdio: "ignore" });
+      expect(existsSync(disk.part(1))).toBe(false);
+      const before = imageDigest(disk.image);
+      const r = runSteps(plan.script, [
+        "install",
+        "--dry-run",
+        "--force",
+        "--target",
+        join(disks.dir, "mnt-dry"),
+      ]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(existsSync(disk.part(1))).toBe(false);
+      expect(imageDigest(disk.image)).toBe(before);
     });
 
     it("goes ahead with the disk the design was made for", () => {
