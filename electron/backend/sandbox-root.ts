@@ -62,8 +62,14 @@ export function createSandboxRoot(root: string): SandboxRootLayout {
     mkdirSync(dirname(path), { recursive: true });
     symlinkSync(target, path);
   };
-  const dir = (rel: string, mode = 0o755) =>
-    mkdirSync(join(root, rel), { recursive: true, mode });
+  // The mode is the folder's own: its missing parents get 0755 (a recursive
+  // mkdir would give them the mode too, and a 0555 /var/empty would make a
+  // read-only /var, in which a user's Tabula could create nothing more).
+  const dir = (rel: string, mode = 0o755) => {
+    const path = join(root, rel);
+    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(path, { recursive: true, mode });
+  };
 
   // The Nix store and the system profile (kept: /nix is never lost).
   const storeFile = (storePath: string, rel: string, content: string) =>

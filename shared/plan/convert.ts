@@ -250,6 +250,7 @@ export function migratePhase(design: Design): Phase {
       meaning:
         "where the old root partition is mounted; with --target only the files are moved",
     },
+    userWithTarget: true,
     journal: [
       under(TARGET, `${TABULA_DIR}/journal`).raw,
       under(TARGET, `nix/${TABULA_DIR}/journal`).raw,

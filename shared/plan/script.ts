@@ -29,6 +29,11 @@ export function renderScript(plan: Plan): string {
     `TABULA_PLAN_ID=${shellQuote(plan.planId)}`,
     `TABULA_HOSTNAME=${shellQuote(plan.hostname)}`,
     `TABULA_PHASES=(${phaseNames.join(" ")})`,
+    "# Phases a user who owns the --target folder may run without root.",
+    `TABULA_USER_PHASES=(${plan.phases
+      .filter((p) => p.userWithTarget)
+      .map((p) => p.name)
+      .join(" ")})`,
     "",
     STEPS_LIB.trimEnd(),
     "",

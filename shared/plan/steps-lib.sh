@@ -27,6 +27,7 @@ TABULA_YES=0
 TABULA_DRY_RUN=0
 TABULA_FORCE=0
 TABULA_TARGET_GIVEN=0
+TABULA_AS_USER=0
 TABULA_MOUNTPOINT=''
 TARGET=''
 PLAN_DIR=''
@@ -254,8 +255,21 @@ tabula_main() {
     exit "$TABULA_EXIT_REFUSED"
   fi
   if ((!TABULA_DRY_RUN)) && ((EUID != 0)); then
-    printf 'Refused: phase %s changes disks and system files and must run as root: sudo bash %s %s (or add --dry-run to only see the commands).\n' "$phase" "$(tabula_q "$0")" "$phase" >&2
-    exit "$TABULA_EXIT_REFUSED"
+    local user_phase=0
+    for p in "${TABULA_USER_PHASES[@]}"; do
+      if [[ $p == "$phase" ]]; then user_phase=1; fi
+    done
+    if ((user_phase && TABULA_TARGET_GIVEN)); then
+      # Only renames inside a folder the user owns (checked once TARGET is
+      # settled); the kernel checks every rename.
+      TABULA_AS_USER=1
+    elif ((user_phase)); then
+      printf 'Refused: phase %s mounts the partition and must run as root: sudo bash %s %s (or add --dry-run to only see the commands; without root it can only rearrange a folder you own, named with --target DIR).\n' "$phase" "$(tabula_q "$0")" "$phase" >&2
+      exit "$TABULA_EXIT_REFUSED"
+    else
+      printf 'Refused: phase %s changes disks and system files and must run as root: sudo bash %s %s (or add --dry-run to only see the commands).\n' "$phase" "$(tabula_q "$0")" "$phase" >&2
+      exit "$TABULA_EXIT_REFUSED"
+    fi
   fi
   PLAN_DIR=$(cd -- "${BASH_SOURCE[0]%/*}" && pwd -P)
   "tabula_phase_$phase"
@@ -288,6 +302,15 @@ tabula_phase_begin() {
       exit "$TABULA_EXIT_REFUSED"
     fi
   fi
+  if ((TABULA_AS_USER)) && [[ ! -d $TARGET || ! -O $TARGET ]]; then
+    local why='is not a folder'
+    if [[ -d $TARGET ]]; then
+      why="is owned by $(stat -c %U -- "$TARGET"), not by $(id -un)"
+    fi
+    printf 'Refused: without root, phase %s only rearranges a folder you own, and %s %s. On a real partition run it as root: sudo bash %s %s --target %s\n' \
+      "$TABULA_PHASE" "$(tabula_q "$TARGET")" "$why" "$(tabula_q "$0")" "$TABULA_PHASE" "$(tabula_q "$TARGET")" >&2
+    exit "$TABULA_EXIT_REFUSED"
+  fi
   if ((!TABULA_DRY_RUN)); then tabula_lock; fi
   trap tabula_on_exit EXIT
   trap 'tabula_on_signal INT' INT
@@ -300,6 +323,9 @@ tabula_phase_begin() {
     printf 'TARGET=%s  (%s)\n' "$(tabula_q "$TARGET")" "$TABULA_TARGET_MEANING"
   fi
   if ((TABULA_DRY_RUN)); then printf 'Dry run: every command is printed, nothing is changed.\n'; fi
+  if ((TABULA_AS_USER)); then
+    printf 'Running as %s, not root: only what %s may rename moves (the kernel checks each rename), and folders owned by someone else cannot be made.\n' "$(id -un)" "$(id -un)"
+  fi
   local entry tool index title
   for entry in "${TABULA_PREFLIGHT[@]}"; do
     IFS=$'\t' read -r tool index title <<<"$entry"
@@ -317,7 +343,12 @@ tabula_lock() {
   [[ -d $dir && -w $dir ]] || dir=${TMPDIR:-/tmp}
   key=$(printf '%s' "${TARGET:-/}" | sha256sum)
   file=$dir/tabula-steps-${key:0:16}.lock
-  exec {TABULA_LOCK_FD}>>"$file"
+  # flock needs no write access: open an existing lock read-only, so one
+  # another user's run left (root's, or a user's in a sticky /run/lock) opens.
+  if ! { exec {TABULA_LOCK_FD}<"$file"; } 2>/dev/null && ! { exec {TABULA_LOCK_FD}>>"$file"; } 2>/dev/null && ! { exec {TABULA_LOCK_FD}<"$file"; } 2>/dev/null; then
+    printf 'Refused: cannot open the lock file %s, which keeps two runs off the same target. Remove it if no Tabula step script is running, then run this again.\n' "$(tabula_q "$file")" >&2
+    exit "$TABULA_EXIT_REFUSED"
+  fi
   if ! flock -n "$TABULA_LOCK_FD"; then
     printf 'Refused: another run of a Tabula step script is working on %s right now. Let it finish (or stop it), then run this again.\n' "$(tabula_q "${TARGET:-/}")" >&2
     exit "$TABULA_EXIT_REFUSED"

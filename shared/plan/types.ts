@@ -44,6 +44,12 @@ export interface Phase {
   /** The folder `--target` names in this phase (its default, and what it is); absent: no `--target`. */
   target?: { default: string; meaning: string };
   /**
+   * With `--target`, the phase mounts nothing and only renames files inside
+   * the target, so it may run as a user who owns the target folder (the
+   * kernel then checks every rename); without it, root is required.
+   */
+  userWithTarget?: boolean;
+  /**
    * Where the journal goes, next to the data the phase changes: bash words
    * (they may use "$TARGET"); the first whose folder exists is used. Records
    * made before any exists are kept and written as soon as one does.

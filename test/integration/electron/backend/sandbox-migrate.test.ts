@@ -2,14 +2,20 @@
 // convert design that fits the sandbox) really moves the files of the pretend
 // root partition, with the arguments sandboxRun gives, and a second run
 // finds nothing left to do. Nothing is lost: every file is still there.
-import { spawnSync } from "node:child_process";
+// The same works without root: a user's Tabula (here nobody, through
+// setpriv) creates the sandbox and really migrates it.
+import { execFileSync, spawnSync } from "node:child_process";
 import {
+  chmodSync,
   lstatSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
@@ -99,28 +105,100 @@ function inventory(dir: string): string[] {
   return [...new Set(out)].sort();
 }
 
+/** A plan for DESIGN written into the sandbox's folder; returns steps.sh. */
+function writeSandboxPlan(sandbox: Pick<Sandbox, "dir">): string {
+  const { design, problems } = validateDesign(DESIGN);
+  expect(problems.filter((p) => p.severity === "error")).toEqual([]);
+  const files = planStepFiles(design!);
+  if (!files.ok) throw new Error(JSON.stringify(files.problems));
+  const planDir = join(sandbox.dir, "plan");
+  for (const f of files.files) {
+    mkdirSync(join(planDir, f.path, ".."), { recursive: true });
+    writeFileSync(join(planDir, f.path), f.content);
+  }
+  return join(planDir, "steps.sh");
+}
+
 let sandbox: Sandbox;
 let steps: string;
+
+/** Runs `args` as nobody, with no supplementary groups. */
+function asNobody(args: string[]) {
+  return spawnSync(
+    "setpriv",
+    ["--reuid=nobody", "--regid=nogroup", "--clear-groups", ...args],
+    {
+      encoding: "utf8",
+      input: "",
+      env: { ...process.env, HOME: "/nonexistent" },
+    },
+  );
+}
+
+describeWith(
+  ["root", "bash"],
+  "a real migrate on the sandbox, as a user",
+  () => {
+    let parent: string;
+    let userSandbox: Pick<Sandbox, "dir" | "rootPartition" | "installTarget">;
+    let userSteps: string;
+
+    beforeAll(() => {
+      // The sandbox made by a user's Tabula: createSandbox run as nobody.
+      parent = mkdtempSync(join(tmpdir(), "review-steps-sandbox-"));
+      chmodSync(parent, 0o755);
+      execFileSync("chown", ["nobody:nogroup", parent]);
+      const made = asNobody([
+        join(process.cwd(), "node_modules/.bin/tsx"),
+        "-e",
+        `import(${JSON.stringify(join(process.cwd(), "electron/backend/sandbox.ts"))}).then((m) => { const s = m.createSandbox({ parent: ${JSON.stringify(parent)} }); console.log(JSON.stringify({ dir: s.dir, rootPartition: s.rootPartition, installTarget: s.installTarget })); })`,
+      ]);
+      expect(made.status, made.stderr).toBe(0);
+      userSandbox = JSON.parse(made.stdout.trim().split("\n").pop()!);
+      expect(lstatSync(userSandbox.rootPartition).uid).toBe(65534);
+      userSteps = writeSandboxPlan(userSandbox);
+    });
+
+    afterAll(() => {
+      if (parent) rmSync(parent, { recursive: true, force: true });
+    });
+
+    it("really moves the files without root, and a second run changes nothing", () => {
+      const run = sandboxRun("migrate", userSandbox);
+      expect(run.dryRun).toBe(false);
+      const migrate = () =>
+        asNobody(["bash", userSteps, "migrate", "--yes", ...run.args]);
+      const root = userSandbox.rootPartition;
+      const before = inventory(root);
+      const result = migrate();
+      expect(result.status, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toContain("Running as nobody, not root");
+      expect(readdirSync(root).sort()).toEqual([
+        ".tabula",
+        "old-root",
+        "persistent",
+        "store",
+        "var",
+      ]);
+      expect(inventory(root)).toEqual(before);
+      const again = migrate();
+      expect(again.status, again.stderr).toBe(0);
+      expect(again.stdout).not.toMatch(/\+ mv /);
+      expect(inventory(root)).toEqual(before);
+    });
+  },
+);
 
 describeWith(["root", "bash"], "a real migrate on the sandbox", () => {
   beforeAll(() => {
     sandbox = createSandbox();
-    const { design, problems } = validateDesign(DESIGN);
-    expect(problems.filter((p) => p.severity === "error")).toEqual([]);
-    const files = planStepFiles(design!);
-    if (!files.ok) throw new Error(JSON.stringify(files.problems));
-    const planDir = join(sandbox.dir, "plan");
-    for (const f of files.files) {
-      mkdirSync(join(planDir, f.path, ".."), { recursive: true });
-      writeFileSync(join(planDir, f.path), f.content);
-    }
-    steps = join(planDir, "steps.sh");
+    steps = writeSandboxPlan(sandbox);
   });
 
   afterAll(() => sandbox?.dispose());
 
   const runMigrate = () => {
-    const run = sandboxRun("migrate", sandbox, { isRoot: true });
+    const run = sandboxRun("migrate", sandbox);
     expect(run.dryRun).toBe(false);
     return spawnSync("bash", [steps, "migrate", "--yes", ...run.args], {
       encoding: "utf8",
