@@ -6,7 +6,8 @@
 # Rules every function here keeps:
 #  - paths are always quoted and passed after `--`; names may hold spaces,
 #    quotes, `$`, newlines, unicode or start with a dash;
-#  - a path is never taken from $(...) (it would lose trailing newlines);
+#  - a path is never taken from $(...) as is (it would lose trailing
+#    newlines): the command prints a guard character after it;
 #  - nothing changes in a dry run (TABULA_DRY_RUN=1): helpers print the
 #    commands they would run and stop there;
 #  - data is moved with one rename(2) inside one filesystem (mv -T after
@@ -271,7 +272,9 @@ tabula_main() {
       exit "$TABULA_EXIT_REFUSED"
     fi
   fi
-  PLAN_DIR=$(cd -- "${BASH_SOURCE[0]%/*}" && pwd -P)
+  PLAN_DIR=$(cd -- "${BASH_SOURCE[0]%/*}" && pwd -P && printf x)
+  PLAN_DIR=${PLAN_DIR%x}
+  PLAN_DIR=${PLAN_DIR%$'\n'}
   "tabula_phase_$phase"
 }
 
@@ -295,8 +298,12 @@ tabula_phase_begin() {
   if ((!TABULA_TARGET_GIVEN)); then TARGET=${TABULA_MOUNTPOINT:-$TABULA_TARGET_DEFAULT}; fi
   if [[ -n $TARGET ]]; then
     if [[ $TARGET != /* ]]; then TARGET=$PWD/$TARGET; fi
-    # Normalize without following the last component's symlink away.
-    TARGET=$(realpath -m -- "$TARGET")
+    # Normalized (symlinks resolved, so the lock and the checks see the real
+    # folder). Through $(...) with a guard character: a name ending in a
+    # newline must keep it, or another folder would be used.
+    TARGET=$(realpath -m -- "$TARGET" && printf x)
+    TARGET=${TARGET%x}
+    TARGET=${TARGET%$'\n'}
     if [[ $TARGET == / ]]; then
       printf 'Refused: --target is "/", the running system itself; give the folder where the partition is (or will be) mounted, e.g. /mnt.\n' >&2
       exit "$TABULA_EXIT_REFUSED"

@@ -392,6 +392,21 @@ describeWith(
       );
     });
 
+    it("takes a --target ending in a newline as named, never as the folder without it", () => {
+      const root = fresh("newline-target", plan.files["migration.json"]);
+      const before = manifest(walkTree(root));
+      const r = runSteps(plan.script, [
+        "migrate",
+        "--yes",
+        "--target",
+        `${root}\n`,
+      ]);
+      expect(r.status, r.stdout + r.stderr).toBe(2);
+      expect(r.stdout).toContain(`TARGET=$'${root}\\n'`);
+      expect(r.stderr).toMatch(/root\\n' is not a folder/);
+      expect(diffManifests(manifest(walkTree(root)), before)).toEqual([]);
+    });
+
     it("--force goes on without migration.json, with a warning", () => {
       const root = fresh("forced");
       const r = runSteps(plan.script, [
