@@ -272,7 +272,10 @@ tabula_main() {
       exit "$TABULA_EXIT_REFUSED"
     fi
   fi
-  PLAN_DIR=$(cd -- "${BASH_SOURCE[0]%/*}" && pwd -P && printf x)
+  # The script's folder, also when run as `bash steps.sh` from inside it.
+  local self=${BASH_SOURCE[0]}
+  if [[ $self != */* ]]; then self=./$self; fi
+  PLAN_DIR=$(cd -- "${self%/*}" && pwd -P && printf x)
   PLAN_DIR=${PLAN_DIR%x}
   PLAN_DIR=${PLAN_DIR%$'\n'}
   "tabula_phase_$phase"

@@ -3,7 +3,7 @@
 // with its inode unchanged, parents get the original owner and mode, nothing
 // is missing, the store verifies, reruns change nothing, and bad input is
 // refused with nothing changed.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -390,6 +390,17 @@ describeWith(
       expect(slash.stderr).toMatch(
         /--target is "\/", the running system itself/,
       );
+    });
+
+    it("runs as the docs show it, `bash steps.sh` from inside the plan folder", () => {
+      const root = fresh("from-plan-folder", plan.files["migration.json"]);
+      const r = spawnSync(
+        "bash",
+        ["steps.sh", "migrate", "--dry-run", "--target", root],
+        { cwd: plan.dir, encoding: "utf8", input: "" },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain("Dry run finished; nothing was changed.");
     });
 
     it("takes a --target ending in a newline as named, never as the folder without it", () => {
