@@ -841,12 +841,37 @@ tabula_check_old_root() {
         tabula_refuse "$(tabula_q "$TARGET/$rel") is on a separate filesystem or btrfs subvolume, so it cannot be renamed into $store/. Move it by hand or remove it from the design."
         return 0
       fi
+      if [[ -L $TARGET/$rel ]]; then tabula_warn_persisted_link "$store" "$quar" "$rel" "$@"; fi
     fi
   done
   if ((!TABULA_DRY_RUN)) && ! tabula_journal_has check-old-root begun "$TABULA_PLAN_ID"; then
     if [[ ! -d $TARGET/.tabula ]]; then tabula_do mkdir -m 0700 -- "$TARGET/.tabula"; fi
     tabula_journal check-old-root begun "$TABULA_PLAN_ID"
   fi
+}
+
+# Warns when persisted path REL is, on the old root, a symbolic link to
+# something neither persisted nor under /nix: the link moves into storage
+# and its target into the quarantine, so after the reboot it leads nowhere
+# (e.g. /etc/nixos linked to a flake in a home that is not persisted).
+#   tabula_warn_persisted_link STORE QUAR REL PERSISTED...
+tabula_warn_persisted_link() {
+  local store=$1 quar=$2 rel=$3 link to p
+  shift 3
+  link=$(readlink -- "$TARGET/$rel" && printf x)
+  link=${link%x}
+  link=${link%$'\n'}
+  if [[ $link != /* ]]; then
+    if [[ $rel == */* ]]; then link=/${rel%/*}/$link; else link=/$link; fi
+  fi
+  to=$(realpath -m -s -- "$link" && printf x)
+  to=${to%x}
+  to=${to%$'\n'}
+  if [[ $to == /nix || $to == /nix/* ]]; then return 0; fi
+  for p in "$@"; do
+    if [[ $to == "/$p" || $to == "/$p"/* ]]; then return 0; fi
+  done
+  tabula_warn "/$(tabula_q "$rel") on the old root is a symbolic link to $(tabula_q "$to"), which is not persisted: the link moves to $store/ and what it points to goes to $quar/ with the rest, so after the reboot the link leads nowhere (unless NixOS makes that path itself). Nothing is lost; to keep using it, persist $(tabula_q "$to") too (or put the folder itself in place of the link) and make the plan again."
 }
 
 # Moves one persisted path REL from TARGET/REL to TARGET/STORE/REL.

@@ -392,6 +392,25 @@ describeWith(
       );
     });
 
+    it("warns when a persisted path is a link to something not persisted (it would lead nowhere after the reboot)", () => {
+      const root = fresh("persisted-link", plan.files["migration.json"]);
+      // /etc/nixos kept as a link to a flake in a home that is not persisted.
+      rmSync(join(root, "etc/nixos"), { recursive: true });
+      mkdirSync(join(root, "home/mira/flake"));
+      writeFileSync(join(root, "home/mira/flake/flake.nix"), "{ }\n");
+      execFileSync("ln", ["-s", "../home/mira/flake", join(root, "etc/nixos")]);
+      const r = runSteps(plan.script, ["migrate", "--yes", "--target", root]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(
+        /Warning: \/etc\/nixos on the old root is a symbolic link to \/home\/mira\/flake, which is not persisted: the link moves to persistent\/ and what it points to goes to old-root\/ with the rest/,
+      );
+      // Links into the store (/etc/localtime here) are fine: no warning.
+      expect(r.stderr).not.toMatch(/\/etc\/localtime on the old root/);
+      expect(existsSync(join(root, "old-root/home/mira/flake/flake.nix"))).toBe(
+        true,
+      );
+    });
+
     it("runs as the docs show it, `bash steps.sh` from inside the plan folder", () => {
       const root = fresh("from-plan-folder", plan.files["migration.json"]);
       const r = spawnSync(
