@@ -24,8 +24,15 @@ export function preparePhase(design: Design): Phase {
     {
       id: "check-system",
       title: "Check this is the system the design converts",
-      explain: `NixOS, not yet stateless, its root filesystem is ${convert.device}, and ${config} holds its flake.`,
-      commands: [command("tabula_check_prepare", convert.device, config)],
+      explain: `NixOS, not yet stateless, its root filesystem is ${convert.device}, ${config} holds its flake, and every persisted path is on the root filesystem (a path on another mounted filesystem stays where it is).`,
+      commands: [
+        command(
+          "tabula_check_prepare",
+          convert.device,
+          config,
+          ...persistedRelatives(design),
+        ),
+      ],
       destructive: false,
       weight: 1,
       requires: ["findmnt"],

@@ -1185,10 +1185,34 @@ tabula_seed_password_file() {
 
 # --- prepare (running system) --------------------------------------------------------
 
+# Refuses persisted paths (RELs, relative to "/") that are on a filesystem
+# mounted somewhere other than MOUNT (the root filesystem: "/"). A separate
+# /home partition stays mounted after the conversion, and an empty folder
+# from the storage mounted over a path on it would hide what is there. A path
+# that does not exist is judged by the folder it would be in.
+#   tabula_check_on_mount MOUNT REL...
+tabula_check_on_mount() {
+  local mount=$1 rel path at source
+  shift
+  for rel in "$@"; do
+    path=/$rel
+    while ! tabula_exists "$path" && [[ $path == /*/* ]]; do path=${path%/*}; done
+    # A link is where it is, not where it points (findmnt -T follows it).
+    if [[ -L $path && $path == /*/* ]]; then path=${path%/*}; fi
+    at=$(findmnt -n -o TARGET -T "$path" 2>/dev/null | head -n 1) || at=''
+    if [[ -n $at && $at != "$mount" ]]; then
+      source=$(findmnt -n -o SOURCE --mountpoint "$at" 2>/dev/null | head -n 1) || source=''
+      tabula_refuse "/$(tabula_q "$rel") is on the filesystem mounted at $(tabula_q "$at")${source:+ ($source)}, not on the root filesystem: it stays mounted after the conversion, so persisting it would hide it behind an empty folder from the storage. Remove it from the design: it is kept already."
+      return 0
+    fi
+  done
+}
+
 # Checks that this is the NixOS system the design converts:
-#   tabula_check_prepare DEVICE CONFIG_DIR
+#   tabula_check_prepare DEVICE CONFIG_DIR REL...
 tabula_check_prepare() {
   local device=$1 config=$2 root fstype
+  shift 2
   if [[ ! -e /etc/NIXOS ]]; then
     tabula_refuse "this machine is not NixOS (/etc/NIXOS is missing): phase prepare runs on the NixOS system you are converting."
     return 0
@@ -1207,6 +1231,7 @@ tabula_check_prepare() {
     tabula_refuse "$(tabula_q "$config/flake.nix") is missing: convert.configDir must be the folder of the system's flake."
     return 0
   fi
+  tabula_check_on_mount / "$@"
 }
 
 # Copies the generated modules (SRC/*) into DST. A file that is already there

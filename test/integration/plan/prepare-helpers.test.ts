@@ -14,6 +14,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -180,6 +181,57 @@ describeWith(
         "# the user's own notes\n",
       );
       expect(readFileSync(join(config, "flake.nix.~1~"), "utf8")).toBe(flake);
+    });
+
+    it("refuses persisted paths on another mounted filesystem (it stays mounted, and an empty folder from storage would hide it)", () => {
+      // The root filesystem, as the running system has it: here, the
+      // filesystem the test folder is on; a separate /home partition: a
+      // tmpfs mounted inside it.
+      const root = spawnSync("findmnt", ["-n", "-o", "TARGET", "-T", work], {
+        encoding: "utf8",
+      }).stdout.trim();
+      const sys = join(work, "sys");
+      mkdirSync(join(sys, "home"), { recursive: true });
+      mkdirSync(join(sys, "var/lib/nixos"), { recursive: true });
+      execFileSync("mount", [
+        "-t",
+        "tmpfs",
+        "review-steps-home",
+        join(sys, "home"),
+      ]);
+      try {
+        mkdirSync(join(sys, "home/mira/Documents"), { recursive: true });
+        // A link on the root filesystem is judged where it is, not where it points.
+        symlinkSync("../home/mira", join(sys, "var/mira-link"));
+        const rel = (p: string) => join(sys, p).slice(1);
+        const ok = helper([
+          "tabula_check_on_mount",
+          root,
+          rel("var/lib/nixos"),
+          rel("var/lib/absent"),
+          rel("var/mira-link"),
+        ]);
+        expect(ok.status, ok.stderr).toBe(0);
+        const r = helper([
+          "tabula_check_on_mount",
+          root,
+          rel("var/lib/nixos"),
+          rel("home/mira/Documents"),
+        ]);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toMatch(
+          /home\/mira\/Documents is on the filesystem mounted at .*sys\/home \(review-steps-home\), not on the root filesystem: it stays mounted after the conversion, so persisting it would hide it behind an empty folder from the storage\. Remove it from the design: it is kept already\./,
+        );
+        // A path that does not exist yet is judged by the folder it would be in.
+        const absent = helper([
+          "tabula_check_on_mount",
+          root,
+          rel("home/mira/Music"),
+        ]);
+        expect(absent.status).toBe(2);
+      } finally {
+        execFileSync("umount", [join(sys, "home")]);
+      }
     });
 
     it("makes new files visible to a git flake, as the repository's owner", () => {
