@@ -414,18 +414,22 @@ function seedStep(
   return {
     id: "seed",
     title: `Seed persistent storage (${storageRel})`,
-    explain: `The configuration goes to ${storageRel}${INSTALL_CONFIG_DIR}; root-owned persisted folders are created; password hash files are written. Folders owned by a user are created by impermanence at first boot.`,
+    explain: `The configuration goes to ${storageRel}${INSTALL_CONFIG_DIR} (on a rerun, a file that differs is shown and replaced only with your consent, the old one kept as FILE.~N~); root-owned persisted folders are created; password hash files are written. Folders owned by a user are created by impermanence at first boot.`,
     commands: [
       command("mkdir", "-p", "-m", "0755", "--", storage),
       command("mkdir", "-p", "-m", "0755", "--", config),
+      // A rerun never overwrites the configuration silently: a file you
+      // edited since is shown as a diff, replaced only with your consent, and
+      // kept as FILE.~N~.
       command(
-        "cp",
-        "-R",
-        "--no-preserve=ownership",
-        "--",
+        "tabula_install_file",
         under(PLAN_DIR, "flake.nix"),
+        under(config, "flake.nix"),
+      ),
+      command(
+        "tabula_install_modules",
         under(PLAN_DIR, MODULES_DIR),
-        { raw: `${config.raw}/` },
+        under(config, MODULES_DIR),
       ),
       ...dirs.map((d) =>
         command(
@@ -447,7 +451,12 @@ function seedStep(
     ],
     destructive: false,
     weight: 1,
-    requires: ["cp", ...(passwordFiles.length ? ["mkpasswd"] : [])],
+    requires: [
+      "cp",
+      "cmp",
+      "diff",
+      ...(passwordFiles.length ? ["mkpasswd"] : []),
+    ],
   };
 }
 

@@ -1234,11 +1234,28 @@ tabula_check_prepare() {
   tabula_check_on_mount / "$@"
 }
 
-# Copies the generated modules (SRC/*) into DST. A file that is already there
-# and differs is shown as a diff and replaced only with consent; the old one
-# is kept as FILE.~N~ (cp --backup=numbered). New files get DST's owner.
+# Copies the file SRC to DST. A DST that is already there and differs is
+# shown as a diff and replaced only with consent; the old one is kept as
+# DST.~N~ (cp --backup=numbered). A new file gets its folder's owner.
+tabula_install_file() {
+  local file=$1 dst=$2
+  if [[ -f $dst ]] && cmp -s -- "$file" "$dst"; then
+    printf '      %s is up to date.\n' "$(tabula_q "$dst")"
+    return 0
+  fi
+  if tabula_exists "$dst"; then
+    diff -u -- "$dst" "$file" || true
+    tabula_consent "Replace $(tabula_q "$dst") with the version above (the old one is kept as $(tabula_q "$dst").~N~)?"
+    tabula_do cp --backup=numbered -- "$file" "$dst"
+  else
+    tabula_do cp -- "$file" "$dst"
+  fi
+  if [[ -d ${dst%/*} ]]; then tabula_do chown --reference="${dst%/*}" -- "$dst"; fi
+}
+
+# Copies the generated modules (SRC/*) into DST, each with tabula_install_file.
 tabula_install_modules() {
-  local src=$1 dst=$2 file name saved
+  local src=$1 dst=$2 file saved
   if ! tabula_exists "$dst"; then
     tabula_do mkdir -p -- "$dst"
     if [[ -d ${dst%/*} ]]; then tabula_do chown --reference="${dst%/*}" -- "$dst"; fi
@@ -1248,20 +1265,8 @@ tabula_install_modules() {
   local files=("$src"/*)
   eval "$saved"
   for file in "${files[@]}"; do
-    name=${file##*/}
     [[ -f $file ]] || continue
-    if [[ -f $dst/$name ]] && cmp -s -- "$file" "$dst/$name"; then
-      printf '      %s is up to date.\n' "$(tabula_q "$dst/$name")"
-      continue
-    fi
-    if tabula_exists "$dst/$name"; then
-      diff -u -- "$dst/$name" "$file" || true
-      tabula_consent "Replace $(tabula_q "$dst/$name") with the version above (the old one is kept as $(tabula_q "$dst/$name").~N~)?"
-      tabula_do cp --backup=numbered -- "$file" "$dst/$name"
-    else
-      tabula_do cp -- "$file" "$dst/$name"
-    fi
-    if [[ -d $dst ]]; then tabula_do chown --reference="$dst" -- "$dst/$name"; fi
+    tabula_install_file "$file" "$dst/${file##*/}"
   done
 }
 

@@ -7,7 +7,13 @@
 // on stdin) and the `cryptsetup open` step must then fail clearly.
 // Loop devices and mounts are undone in afterAll, also after a failure.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Design } from "../../../shared/design/types";
@@ -222,6 +228,33 @@ describeWith(
       expect(again.stdout).toMatch(/Skipped: .* is mounted \(none, tmpfs\)/);
       expect(again.stdout).not.toContain("$ sgdisk --zap-all");
       expect(blkid(disk.part(3), "UUID")).toBe(uuid);
+    });
+
+    it("run again, never overwrites the seeded configuration you edited: asks, and keeps your version as FILE.~1~", () => {
+      const config = join(target, "nix/persistent/etc/nixos");
+      const edited = `${plan.files["flake.nix"]}# my fix\n`;
+      writeFileSync(join(config, "flake.nix"), edited);
+      const declined = runSteps(
+        plan.script,
+        ["install", "--force", "--target", target],
+        { input: "no\n" },
+      );
+      expect(declined.status, declined.stderr).toBe(4);
+      expect(declined.stdout).toContain("-# my fix");
+      expect(readFileSync(join(config, "flake.nix"), "utf8")).toBe(edited);
+
+      const agreed = runSteps(plan.script, [
+        "install",
+        "--yes",
+        "--force",
+        "--target",
+        target,
+      ]);
+      expect(agreed.status, agreed.stderr).toBe(3);
+      expect(readFileSync(join(config, "flake.nix"), "utf8")).toBe(
+        plan.files["flake.nix"],
+      );
+      expect(readFileSync(join(config, "flake.nix.~1~"), "utf8")).toBe(edited);
     });
 
     it("refuses a disk that is mounted elsewhere, with nothing changed", () => {

@@ -142,7 +142,10 @@ describe("install", () => {
   it("seeds the flake, root-owned folders with their mode, and leaves user-owned ones to impermanence", () => {
     const seed = step(install, "seed").commands.join("\n");
     expect(seed).toContain(
-      '"$PLAN_DIR"/flake.nix "$PLAN_DIR"/nixos "$TARGET"/nix/persistent/etc/nixos/',
+      'tabula_install_file "$PLAN_DIR"/flake.nix "$TARGET"/nix/persistent/etc/nixos/flake.nix',
+    );
+    expect(seed).toContain(
+      'tabula_install_modules "$PLAN_DIR"/nixos "$TARGET"/nix/persistent/etc/nixos/nixos',
     );
     expect(seed).toContain(
       'mkdir -p -m 0700 -- "$TARGET"/nix/persistent/var/lib/private',
