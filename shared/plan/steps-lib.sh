@@ -794,10 +794,17 @@ tabula_check_old_root() {
       tabula_refuse "$(tabula_q "$TARGET") does not look like a NixOS root: $(tabula_q "$TARGET/etc/NIXOS") is missing. Check the partition (or --target)."
       return 0
     fi
-    local name
+    local name other
     for name in "$storetop" "$quar" .tabula/nix-hoisting; do
       if tabula_exists "$TARGET/$name"; then
-        tabula_refuse "$(tabula_q "$TARGET/$name") already exists and the migration would create it. Move it out of the way (it is not Tabula's), then run again."
+        # Left by a migration another plan began (the plan was made again
+        # after a stop)? Then it is Tabula's, and that plan must finish it.
+        other=$(tabula_other_migration)
+        if [[ -n $other ]]; then
+          tabula_refuse "$(tabula_q "$TARGET/$name") already exists: a migration by another plan ($other) began here and did not finish. Finish it with that plan's steps.sh (the plan folder whose prepare ran is in $(tabula_q "$TARGET/.tabula/plan")); a new plan cannot take over a half-done migration."
+        else
+          tabula_refuse "$(tabula_q "$TARGET/$name") already exists and the migration would create it. Move it out of the way (it is not Tabula's), then run again."
+        fi
         return 0
       fi
     done
@@ -872,6 +879,20 @@ tabula_warn_persisted_link() {
     if [[ $to == "/$p" || $to == "/$p"/* ]]; then return 0; fi
   done
   tabula_warn "/$(tabula_q "$rel") on the old root is a symbolic link to $(tabula_q "$to"), which is not persisted: the link moves to $store/ and what it points to goes to $quar/ with the rest, so after the reboot the link leads nowhere (unless NixOS makes that path itself). Nothing is lost; to keep using it, persist $(tabula_q "$to") too (or put the folder itself in place of the link) and make the plan again."
+}
+
+# The plan id of the last migration the journal records as begun by another
+# plan (empty if none).
+tabula_other_migration() {
+  local file line id='' tab=$'\t'
+  file=$(tabula_journal_file)
+  [[ -n $file && -f $file ]] || return 0
+  while IFS= read -r line; do
+    if [[ $line == *"${tab}migrate${tab}check-old-root${tab}begun${tab}"* ]]; then
+      id=${line##*"$tab"}
+    fi
+  done <"$file"
+  if [[ -n $id && $id != "$TABULA_PLAN_ID" ]]; then printf '%s' "$id"; fi
 }
 
 # Moves one persisted path REL from TARGET/REL to TARGET/STORE/REL.

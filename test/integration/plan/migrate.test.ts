@@ -286,6 +286,27 @@ describeWith(
       );
     });
 
+    it("when another plan's migration began here and did not finish: names that plan", () => {
+      const root = fresh("other-plan-began", plan.files["migration.json"]);
+      // The state an interrupted migration by another plan leaves: its
+      // journal record, and a first path moved into persistent/.
+      writeFileSync(
+        join(root, ".tabula/journal"),
+        "2026-01-01T00:00:00Z\tmigrate\tcheck-old-root\tbegun\t00000000000000aa\n",
+      );
+      mkdirSync(join(root, "persistent/etc"), { recursive: true });
+      execFileSync("mv", [
+        "-T",
+        join(root, "etc/machine-id"),
+        join(root, "persistent/etc/machine-id"),
+      ]);
+      refused(
+        root,
+        ["--force"],
+        /persistent already exists: a migration by another plan \(00000000000000aa\) began here and did not finish\. Finish it with that plan's steps\.sh/,
+      );
+    });
+
     it("when nix/ holds a name that would collide on hoisting", () => {
       const root = fresh("nix-collision", plan.files["migration.json"]);
       mkdirSync(join(root, "nix/persistent"));
