@@ -787,7 +787,11 @@ tabula_check_old_root() {
     printf '      Resuming the migration this plan began earlier (stage: %s).\n' "$stage"
   else
     if [[ ! -d $TARGET/nix/store ]]; then
-      tabula_refuse "$(tabula_q "$TARGET") does not look like a NixOS root: $(tabula_q "$TARGET/nix/store") is missing. Check the partition (or --target)."
+      if [[ $stage == hoisted ]]; then
+        tabula_refuse "$(tabula_q "$TARGET") is converted already: store/ is at its top and there is no nix/. There is nothing to migrate; to reinstall the bootloader, run phase bootloader (with the partition mounted at the target's /nix)."
+      else
+        tabula_refuse "$(tabula_q "$TARGET") does not look like a NixOS root: $(tabula_q "$TARGET/nix/store") is missing. Check the partition (or --target)."
+      fi
       return 0
     fi
     if ! tabula_exists "$TARGET/etc/NIXOS"; then

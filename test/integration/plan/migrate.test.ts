@@ -307,6 +307,34 @@ describeWith(
       );
     });
 
+    it("on a partition that is already converted, says so (another plan, --force)", () => {
+      const root = fresh("converted", plan.files["migration.json"]);
+      const done = runSteps(plan.script, [
+        "migrate",
+        "--yes",
+        "--target",
+        root,
+      ]);
+      expect(done.status, done.stderr).toBe(0);
+      const other = writePlan(
+        { ...oldRootDesign(), root: { size: "3G" } },
+        join(work, "plan-other"),
+      );
+      const before = manifest(walkTree(root));
+      const r = runSteps(other.script, [
+        "migrate",
+        "--yes",
+        "--force",
+        "--target",
+        root,
+      ]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(
+        /converted already: store\/ is at its top and there is no nix\/\. There is nothing to migrate; to reinstall the bootloader, run phase bootloader/,
+      );
+      expect(diffManifests(manifest(walkTree(root)), before)).toEqual([]);
+    });
+
     it("when nix/ holds a name that would collide on hoisting", () => {
       const root = fresh("nix-collision", plan.files["migration.json"]);
       mkdirSync(join(root, "nix/persistent"));
