@@ -47,7 +47,8 @@ export async function planPreview(
   return {
     problems: [...problems, ...steps.warnings],
     plan: steps.plan,
-    files: [...planFiles(design, { userFlake: flake }), ...steps.files],
+    // planFiles already holds the step files (plan.json, steps.sh, migration.json).
+    files: planFiles(design, { userFlake: flake }),
   };
 }
 

@@ -32,6 +32,8 @@ TARGET=''
 PLAN_DIR=''
 TABULA_PHASE=''
 TABULA_CURRENT_STEP=''
+TABULA_STEP_INDEX=0
+TABULA_STEP_TITLE=''
 TABULA_CURRENT_COMMAND=''
 TABULA_STOP_REASON=''
 TABULA_JOURNALS=()
@@ -286,6 +288,7 @@ tabula_phase_begin() {
       exit "$TABULA_EXIT_REFUSED"
     fi
   fi
+  if ((!TABULA_DRY_RUN)); then tabula_lock; fi
   trap tabula_on_exit EXIT
   trap 'tabula_on_signal INT' INT
   trap 'tabula_on_signal TERM' TERM
@@ -304,6 +307,21 @@ tabula_phase_begin() {
       printf 'Note: this machine has no %s, which step %s (%s) needs: the phase will stop there.\n' "$tool" "$index" "$title"
     fi
   done
+}
+
+# One run at a time per target: two runs moving the same files at once could
+# race between a check and its rename. The lock (flock on a file named after
+# the target, in /run/lock) goes away with the process, even after kill -9.
+tabula_lock() {
+  local dir=/run/lock key file
+  [[ -d $dir && -w $dir ]] || dir=${TMPDIR:-/tmp}
+  key=$(printf '%s' "${TARGET:-/}" | sha256sum)
+  file=$dir/tabula-steps-${key:0:16}.lock
+  exec {TABULA_LOCK_FD}>>"$file"
+  if ! flock -n "$TABULA_LOCK_FD"; then
+    printf 'Refused: another run of a Tabula step script is working on %s right now. Let it finish (or stop it), then run this again.\n' "$(tabula_q "${TARGET:-/}")" >&2
+    exit "$TABULA_EXIT_REFUSED"
+  fi
 }
 
 tabula_phase_end() {
@@ -1075,12 +1093,15 @@ tabula_install_modules() {
 # Makes new files in a git-tracked config visible to the flake (untracked files
 # are invisible to it): git add --intent-to-add, run as the repository's owner.
 tabula_git_track() {
-  local config=$1 rel=$2 owner
-  if ! command -v git >/dev/null 2>&1 || ! git -C "$config" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  local config=$1 rel=$2 owner gitdir
+  # Reading as root a repository someone else owns needs safe.directory
+  # (git refuses "dubious ownership" otherwise); the change is made as the owner.
+  if ! command -v git >/dev/null 2>&1 || ! git -c safe.directory='*' -C "$config" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     printf '      %s is not a git work tree: nothing to do.\n' "$(tabula_q "$config")"
     return 0
   fi
-  owner=$(stat -c %U -- "$(git -C "$config" rev-parse --absolute-git-dir)")
+  gitdir=$(git -c safe.directory='*' -C "$config" rev-parse --absolute-git-dir)
+  owner=$(stat -c %U -- "$gitdir")
   if [[ $owner == root || $owner == "$(id -un)" ]]; then
     tabula_do git -C "$config" add --intent-to-add -- "$rel"
   else

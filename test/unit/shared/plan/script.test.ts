@@ -1,7 +1,7 @@
 // The generated steps.sh: valid bash for every mode, the embedded library in
 // sync with steps-lib.sh, the markers the runner reads (decoded with
 // markers.ts from a real dry run), and the usage refusals.
-import { spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
   mkdirSync,
@@ -170,6 +170,34 @@ describeWith(["bash"], "steps.sh", () => {
     const r = run(script, args as string[]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
+  });
+
+  describeWith(["root"], "locked", () => {
+    it("refuses a second run on the same target while one is running", () => {
+      const { script } = written(convertDesign(), "lock");
+      const target = mkdtempSync(join(work, "locked-"));
+      // Hold the same lock steps.sh takes, from another process.
+      const holder = spawn(
+        "bash",
+        [
+          "-c",
+          'dir=/run/lock; [[ -d $dir && -w $dir ]] || dir=${TMPDIR:-/tmp}; key=$(printf %s "$1" | sha256sum); exec {fd}>>"$dir/tabula-steps-${key:0:16}.lock"; flock "$fd"; sleep 30',
+          "bash",
+          target,
+        ],
+        { stdio: ["ignore", "pipe", "ignore"] },
+      );
+      try {
+        execFileSync("bash", ["-c", "sleep 0.5"]);
+        const r = run(script, ["migrate", "--yes", "--target", target]);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toMatch(
+          /another run of a Tabula step script is working on/,
+        );
+      } finally {
+        holder.kill("SIGKILL");
+      }
+    });
   });
 
   describeWith(["root"], "interrupted", () => {
