@@ -41,6 +41,14 @@ export const argSchemas: { [M in ApiMethod]: z.ZodType<ApiArgs<M>> } = {
     root: z.string().min(1).max(4096),
     path: z.string().max(4096),
   }),
+  listQuarantine: z.strictObject({
+    device: z
+      .string()
+      .regex(/^\/dev\/[^\0]+$/, "must be a device path such as /dev/sda2")
+      .max(4096),
+    subvolume: z.string().min(1).max(4096).nullable().optional(),
+    path: z.string().max(4096),
+  }),
   listDesigns: none as z.ZodType<Record<string, never>>,
   openDesign: z.strictObject({ name }),
   saveDesign: z.strictObject({ name, design: present }),
@@ -52,6 +60,7 @@ export const argSchemas: { [M in ApiMethod]: z.ZodType<ApiArgs<M>> } = {
     cols,
     rows,
   }),
+  runMode: z.strictObject({ phase: z.enum(PHASES), dryRun: z.boolean() }),
   cancelRun: z.strictObject({ runId: id }),
   runStatus: z.strictObject({ runId: id }),
   runLog: z.strictObject({ runId: id }),
@@ -152,7 +161,10 @@ function describe(issue: z.core.$ZodIssue, root: string): string {
         ? `${field} is too long (at most ${String(issue.maximum)} characters)`
         : `${field} must be at most ${String(issue.maximum)}`;
     default:
-      return `${field}: ${issue.message}`;
+      // Our own messages read as the end of a sentence ("must be ...").
+      return issue.message.startsWith("must ")
+        ? `${field} ${issue.message}`
+        : `${field}: ${issue.message}`;
   }
 }
 

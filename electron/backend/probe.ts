@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { totalmem } from "node:os";
 import type { FsFacts, MachineFacts, Mount } from "../../shared/machine/types";
 import { mergeBlkid, parseBlkidExport } from "./probe-blkid";
-import { findBootMedium } from "./probe-boot-medium";
+import { findBootMedium, type BootMedium } from "./probe-boot-medium";
 import { buildDisks } from "./probe-disks";
 import { mountAt, parseFindmnt, type MountEntry } from "./probe-findmnt";
 import { findInstalls } from "./probe-installs";
@@ -86,29 +86,33 @@ async function readText(path: string): Promise<string | null> {
   }
 }
 
-export async function probeMachine(
+/**
+ * The block devices (lsblk, with blkid's types and labels merged in), the
+ * mounts, the system and the LiveCD's boot medium: what the probe and the
+ * quarantine browser (quarantine.ts) both need to know about the disks.
+ */
+export interface BlockLayout {
+  devices: BlockDevice[];
+  mounts: MountEntry[];
+  os: MachineFacts["os"];
+  bootMedium: BootMedium | null;
+  warnings: string[];
+}
+
+export async function readBlockLayout(
   options: ProbeOptions = {},
-): Promise<MachineFacts> {
+): Promise<BlockLayout> {
   const files = { ...SYSTEM_FILES, ...options.files };
   const isoMountPoint = options.isoMountPoint ?? "/iso";
   const warnings: string[] = [];
 
-  const [
-    lsblkOut,
-    findmntOut,
-    osReleaseText,
-    cmdlineText,
-    swapsText,
-    fstabText,
-  ] = await Promise.all([
+  const [lsblkOut, findmntOut, osReleaseText, cmdlineText] = await Promise.all([
     options.disks?.length === 0
       ? Promise.resolve(NO_DISKS)
       : runTool("lsblk", ["-J", "-b", "-O", ...(options.disks ?? [])]),
     runTool("findmnt", FINDMNT_ARGS),
     readText(files.osRelease),
     readText(files.cmdline),
-    readText(files.swaps),
-    readText(files.fstab),
   ]);
 
   let devices: BlockDevice[] = [];
@@ -174,6 +178,20 @@ export async function probeMachine(
       `Tabula could not tell which device the LiveCD started from (nothing is mounted at ${isoMountPoint} and the kernel's root= names no device here): make sure the disk you choose is not the LiveCD's.`,
     );
   }
+  return { devices, mounts: mountEntries, os, bootMedium, warnings };
+}
+
+export async function probeMachine(
+  options: ProbeOptions = {},
+): Promise<MachineFacts> {
+  const files = { ...SYSTEM_FILES, ...options.files };
+  const [layout, swapsText, fstabText] = await Promise.all([
+    readBlockLayout(options),
+    readText(files.swaps),
+    readText(files.fstab),
+  ]);
+  const { devices, mounts: mountEntries, os, bootMedium } = layout;
+  const warnings = [...layout.warnings];
   const bootDisks = new Set(bootMedium?.disks ?? []);
   const disks = buildDisks(devices, {
     swaps: parseProcSwaps(swapsText ?? ""),

@@ -277,7 +277,8 @@ export function createSandboxRoot(root: string): SandboxRootLayout {
   };
 }
 
-function ageFolders(dir: string): void {
+/** Sets every folder's times to the sandbox's "old" date, so listings look the same each time. */
+export function ageFolders(dir: string): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.isDirectory()) ageFolders(join(dir, entry.name));
   }

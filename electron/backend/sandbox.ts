@@ -26,6 +26,10 @@ import type {
 import type { PhaseName } from "../../shared/plan/types";
 import { classifyOs, parseOsRelease } from "./probe-os";
 import { findTools } from "./probe-tools";
+import {
+  createConvertedPartition,
+  createStatelessRoot,
+} from "./sandbox-converted";
 import { createSandboxRoot, SANDBOX_HOSTNAME } from "./sandbox-root";
 
 export type MachineMode = "sandbox" | "real";
@@ -86,13 +90,18 @@ export function takeMachineFlag(args: string[]): {
  * - "livecd": booted from the Tabula LiveCD on a USB stick, an existing NixOS
  *   on the NVMe disk (to convert or migrate) and an empty SATA disk (to install);
  * - "installed": running that NixOS (to prepare a conversion, to scan);
- * - "stateless": running it after the conversion (to recover).
+ * - "stateless": running it after the conversion (to recover from the live
+ *   root);
+ * - "livecd-converted": booted from the LiveCD again after the conversion
+ *   (to recover from the old-root/ quarantine on the NVMe disk).
  */
-export type SandboxScenario = "livecd" | "installed" | "stateless";
+export type SandboxScenario =
+  "livecd" | "installed" | "stateless" | "livecd-converted";
 export const SANDBOX_SCENARIOS: readonly SandboxScenario[] = [
   "livecd",
   "installed",
   "stateless",
+  "livecd-converted",
 ];
 
 const GiB = 1024 ** 3;
@@ -265,23 +274,39 @@ export function sandboxFacts(
     isFlake: true,
     flakeAttr: SANDBOX_HOSTNAME,
   };
+  const liveCd = {
+    ...base,
+    os: { kind: "nixos-livecd" as const, ...nixos },
+    disks: [nvme({ esp: [], root: [] }, null), SATA, USB_STICK],
+    mounts: LIVECD_MOUNTS,
+    rootFs: {
+      device: "tmpfs",
+      fsType: "tmpfs",
+      options: ["rw", "relatime", "mode=755"],
+      uuid: null,
+      fstabDevice: null,
+    },
+    bootFs: null,
+    nixosConfig: null,
+    rootIsTmpfs: true,
+  };
   switch (scenario) {
+    case "livecd-converted":
+      return {
+        ...liveCd,
+        installs: [
+          {
+            device: ROOT.path,
+            fsType: "ext4",
+            migrationPending: false,
+            hasOldRoot: true,
+            converted: true,
+          },
+        ],
+      };
     case "livecd":
       return {
-        ...base,
-        os: { kind: "nixos-livecd", ...nixos },
-        disks: [nvme({ esp: [], root: [] }, null), SATA, USB_STICK],
-        mounts: LIVECD_MOUNTS,
-        rootFs: {
-          device: "tmpfs",
-          fsType: "tmpfs",
-          options: ["rw", "relatime", "mode=755"],
-          uuid: null,
-          fstabDevice: null,
-        },
-        bootFs: null,
-        nixosConfig: null,
-        rootIsTmpfs: true,
+        ...liveCd,
         installs: [
           {
             device: ROOT.path,
@@ -372,10 +397,21 @@ export interface Sandbox {
   /** The folder the sandbox lives in. */
   dir: string;
   /**
-   * The pretend root partition /dev/nvme0n1p2, a real folder: the live root
-   * the scanner reads, and the --target of a real migrate run.
+   * The pretend root partition /dev/nvme0n1p2, a real folder: an unconverted
+   * NixOS root (livecd, installed), the --target of a real migrate run; or
+   * the /nix partition a conversion left, with persistent/ and old-root/
+   * (stateless, livecd-converted).
    */
   rootPartition: string;
+  /**
+   * What the scanner reads as "/" by default: the running system's root
+   * (installed: the root partition; stateless: its tmpfs root), from the
+   * LiveCD the NixOS root it would convert (livecd), or the LiveCD's own
+   * empty root (livecd-converted).
+   */
+  scanRoot: string;
+  /** The pretend partitions that are real folders: device -> folder. */
+  partitionFolders: Readonly<Record<string, string>>;
   /** The empty folder an install would mount on (/mnt): only dry runs use it. */
   installTarget: string;
   facts(): MachineFacts;
@@ -391,25 +427,50 @@ export function createSandbox(
   const dir = mkdtempSync(join(options.parent ?? tmpdir(), "tabula-sandbox-"));
   const rootPartition = join(dir, "nvme0n1p2");
   const installTarget = join(dir, "mnt");
-  createSandboxRoot(rootPartition);
-  mkdirSync(installTarget);
-  writeFileSync(
-    join(dir, "README.txt"),
-    [
-      "Tabula's sandbox: a pretend machine. Its disks exist only as facts in",
-      "Tabula; this folder holds the one real part of it:",
+  const converted = scenario === "stateless" || scenario === "livecd-converted";
+  let scanRoot = rootPartition;
+  const lines = [
+    "Tabula's sandbox: a pretend machine. Its disks exist only as facts in",
+    "Tabula; this folder holds the real parts of it:",
+  ];
+  if (converted) {
+    createConvertedPartition(rootPartition);
+    lines.push(
+      "  nvme0n1p2/  the /nix partition of the pretend NixOS after its conversion:",
+      "              persistent/ (what is kept), old-root/ (the rest of the old",
+      "              root, with state that was missed), store/ (the Nix store)",
+    );
+    scanRoot = join(dir, scenario === "stateless" ? "root" : "livecd-root");
+    if (scenario === "stateless") {
+      createStatelessRoot(scanRoot);
+      lines.push(
+        "  root/       the running system's tmpfs root (scanned as the live system)",
+      );
+    } else {
+      mkdirSync(scanRoot);
+      lines.push("  livecd-root/  the LiveCD's own root: nothing to scan");
+    }
+  } else {
+    createSandboxRoot(rootPartition);
+    lines.push(
       "  nvme0n1p2/  the root partition of the pretend NixOS install (scanned as",
       "              the live system; the migrate phase really rearranges it)",
-      "  mnt/        the install target, used by dry runs only",
-      "Delete the folder to throw the sandbox away.",
-      "",
-    ].join("\n"),
+    );
+  }
+  mkdirSync(installTarget);
+  lines.push(
+    "  mnt/        the install target, used by dry runs only",
+    "Delete the folder to throw the sandbox away.",
+    "",
   );
+  writeFileSync(join(dir, "README.txt"), lines.join("\n"));
   const tools = findTools();
   return {
     scenario,
     dir,
     rootPartition,
+    scanRoot,
+    partitionFolders: { [ROOT.path]: rootPartition },
     installTarget,
     facts: () => sandboxFacts(scenario, tools),
     dispose: () => rmSync(dir, { recursive: true, force: true }),

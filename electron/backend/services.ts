@@ -1,14 +1,16 @@
 // The backend behind both transports: every API method bound to the service
 // that does it, on the real machine or on the sandbox's pretend one.
 import path from "node:path";
-import type { ApiHandlers, Hello } from "../../shared/api/contract";
+import type { ApiHandlers, Hello, RunMode } from "../../shared/api/contract";
+import type { PhaseName } from "../../shared/plan/types";
 import { validateDesign } from "../../shared/design/validate";
 import { createEventBus, type EventBus } from "./events";
 import { openWorkspace, type FilesService } from "./files";
 import { keptPaths } from "./kept-paths";
 import { listDir } from "./list-dir";
 import { noPlanSentence, planPreview } from "./plan-preview";
-import { probeMachine } from "./probe";
+import { probeMachine, readBlockLayout, type ProbeOptions } from "./probe";
+import { listQuarantineInSandbox, listQuarantineOnMachine } from "./quarantine";
 import { RunnerService } from "./runner";
 import {
   createSandbox,
@@ -36,6 +38,10 @@ export interface BackendOptions {
   scenario?: SandboxScenario;
   /** For tests: a terminal service with other settings. */
   terminals?: TerminalService;
+  /** For tests: what the real machine's probe (and quarantine browser) look at. */
+  probe?: ProbeOptions;
+  /** For tests: whether the backend runs as root (default: this process's uid). */
+  isRoot?: boolean;
 }
 
 /** What a transport knows about the client a message came from. */
@@ -82,7 +88,25 @@ export function createBackend(options: BackendOptions): Backend {
   runner.on("run.status", (s) => events.emit("run.status", s));
   // The machine's own /etc/nixos is read for a conversion's flake.patch: the
   // real one, or the one inside the sandbox's pretend root partition.
-  const configRoot = sandbox ? sandbox.rootPartition : "/";
+  const configRoot = sandbox ? sandbox.scanRoot : "/";
+  const isRoot = options.isRoot ?? process.getuid?.() === 0;
+
+  /**
+   * What a run of `phase` really does: what was asked on the real machine;
+   * on the sandbox what sandboxRun allows. A dry run asked for stays dry.
+   * runMode and runPhase both answer from here, so the Review screen says
+   * what the Run screen then does.
+   */
+  function howItRuns(phase: PhaseName, dryRun: boolean) {
+    const how = sandbox ? sandboxRun(phase, sandbox, { isRoot }) : null;
+    const mode: RunMode = { dryRun: dryRun || (how?.dryRun ?? false) };
+    if (how)
+      mode.note =
+        dryRun && !how.dryRun
+          ? "A dry run, as asked: every command is printed and nothing is changed, not even in the sandbox's folder."
+          : how.explanation;
+    return { how, mode };
+  }
 
   /** The plan folder a run executes from: the plan's files, written afresh. */
   async function runFolder(
@@ -103,7 +127,8 @@ export function createBackend(options: BackendOptions): Backend {
         transport: client.transport,
         controlling: client.controlling(),
       }),
-      probe: async () => (sandbox ? sandbox.facts() : probeMachine()),
+      probe: async () =>
+        sandbox ? sandbox.facts() : probeMachine(options.probe),
       validate: async ({ design }) => ({
         problems: validateDesign(design).problems,
       }),
@@ -112,7 +137,7 @@ export function createBackend(options: BackendOptions): Backend {
         try {
           return await scanRootAsync({
             // The sandbox's live system is its pretend root partition.
-            root: root ?? sandbox?.rootPartition ?? "/",
+            root: root ?? sandbox?.scanRoot ?? "/",
             persisted: design === undefined ? [] : keptPaths(design),
           });
         } catch (error) {
@@ -121,6 +146,17 @@ export function createBackend(options: BackendOptions): Backend {
         }
       },
       listDir: ({ root, path: rel }) => listDir(root, rel),
+      listQuarantine: (args) =>
+        sandbox
+          ? listQuarantineInSandbox(
+              args,
+              sandbox.facts(),
+              sandbox.partitionFolders,
+            )
+          : listQuarantineOnMachine(args, {
+              layout: () => readBlockLayout(options.probe),
+              isRoot,
+            }),
       listDesigns: () => files.listDesigns(),
       openDesign: ({ name }) => files.openDesign(name),
       saveDesign: ({ name, design }) => files.saveDesign(name, design),
@@ -139,25 +175,22 @@ export function createBackend(options: BackendOptions): Backend {
           );
         // On the pretend machine the sandbox decides what may run for real
         // (docs/probe-and-sandbox.md); a dry run asked for stays dry.
-        const how = sandbox ? sandboxRun(phase, sandbox) : null;
+        const { how, mode } = howItRuns(phase, dryRun);
         const dir = await runFolder(plan.planId, preview);
         const run = runner.start({
           plan,
           phase,
           script: path.join(dir, "steps.sh"),
           cwd: dir,
-          dryRun: dryRun || (how?.dryRun ?? false),
+          dryRun: mode.dryRun,
           target: targetOf(how?.args ?? []),
           force: how?.args.includes("--force") ?? false,
           cols,
           rows,
         });
-        return {
-          runId: run.id,
-          terminalId: run.terminal.id,
-          ...(how ? { note: how.explanation } : {}),
-        };
+        return { runId: run.id, terminalId: run.terminal.id, ...mode };
       },
+      runMode: async ({ phase, dryRun }) => howItRuns(phase, dryRun).mode,
       cancelRun: ({ runId }) => runner.cancel(runId),
       runStatus: async ({ runId }) => runner.status(runId),
       runLog: async ({ runId }) => runner.log(runId),

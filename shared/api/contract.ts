@@ -36,6 +36,17 @@ export interface DirEntryInfo {
   mtime: string;
 }
 
+/** How a phase really runs. */
+export interface RunMode {
+  /** True when nothing is changed: every command is only printed (`steps.sh --dry-run`). */
+  dryRun: boolean;
+  /**
+   * What the run really does when that differs from what was asked, or what
+   * it really touches (on the sandbox machine), one sentence.
+   */
+  note?: string;
+}
+
 /** Request methods: name -> arguments and result. */
 export interface ApiMethods {
   hello: { args: Record<string, never>; result: Hello };
@@ -47,6 +58,17 @@ export interface ApiMethods {
   /** Browse a folder of a quarantine (old-root/) or scanned root, one level. */
   listDir: {
     args: { root: string; path: string };
+    result: { entries: DirEntryInfo[] };
+  };
+  /**
+   * Browse the old-root/ quarantine of an install the probe found
+   * (`installs[]` with `hasOldRoot`), one level, read-only, straight from its
+   * partition: read where it is mounted, else through a private read-only
+   * mount made for the one listing (nothing stays mounted). `path` is inside
+   * old-root/; the LiveCD's boot medium is refused.
+   */
+  listQuarantine: {
+    args: { device: string; subvolume?: string | null; path: string };
     result: { entries: DirEntryInfo[] };
   };
   /** Designs and plans are read from and written to the workspace folder only. */
@@ -72,11 +94,17 @@ export interface ApiMethods {
       cols: number;
       rows: number;
     };
-    /**
-     * `note`: what the run really does when that differs from what was asked
-     * (on the sandbox machine most phases run as dry runs), one sentence.
-     */
-    result: { runId: string; terminalId: string; note?: string };
+    /** `dryRun` and `note` as `runMode` says for the same phase and dryRun. */
+    result: { runId: string; terminalId: string } & RunMode;
+  };
+  /**
+   * What `runPhase` with these arguments will really do, before it runs (the
+   * Review screen says it): on the real machine exactly what was asked; on
+   * the sandbox machine what the sandbox allows.
+   */
+  runMode: {
+    args: { phase: PhaseName; dryRun: boolean };
+    result: RunMode;
   };
   cancelRun: { args: { runId: string }; result: { cancelled: boolean } };
   runStatus: { args: { runId: string }; result: RunStatus };
@@ -109,11 +137,13 @@ export const API_METHODS = [
   "plan",
   "scan",
   "listDir",
+  "listQuarantine",
   "listDesigns",
   "openDesign",
   "saveDesign",
   "writePlan",
   "runPhase",
+  "runMode",
   "cancelRun",
   "runStatus",
   "runLog",

@@ -461,6 +461,17 @@ describeWith(
         await runToEnd(s);
         await s.shot("run-finished");
         await assertFinished(s);
+        // Back to Review and run again: the kept-alive Run screen starts the
+        // new run in the same terminal, and it too runs to the end.
+        await page.getByRole("button", { name: "Back to Review" }).click();
+        await heading(page, "Review");
+        await enabled(page.getByTestId("start-run"));
+        await page.getByTestId("start-run").click();
+        if (await page.getByTestId("confirm-run").isVisible())
+          await page.getByTestId("confirm-run").click();
+        await heading(page, "Bring");
+        await runToEnd(s);
+        await assertFinished(s);
       } finally {
         await s.page.screenshot({
           path: path.join(shots, `${s.flow}-last.png`),

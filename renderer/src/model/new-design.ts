@@ -18,6 +18,23 @@ export interface BaseEntries {
 
 const GiB = 1024 ** 3;
 
+/** The release a fresh install starts from when the probe cannot tell. */
+export const DEFAULT_STATE_VERSION = "25.11";
+
+/**
+ * A new system's stateVersion is the NixOS release it is installed with: the
+ * LiveCD's own release. Another OS's version ("12" on Debian, the sandbox's
+ * host) means nothing to NixOS, so it falls back to the default.
+ */
+function stateVersionFor(facts: MachineFacts | null): string {
+  const version = facts?.os.versionId;
+  const isNixos =
+    facts?.os.kind === "nixos" || facts?.os.kind === "nixos-livecd";
+  return isNixos && version && /^[0-9]{2}\.[0-9]{2}$/.test(version)
+    ? version
+    : DEFAULT_STATE_VERSION;
+}
+
 export function newDesign(
   mode: Mode,
   facts: MachineFacts | null,
@@ -28,7 +45,7 @@ export function newDesign(
     mode,
     hostname: "nixos",
     system: "x86_64-linux",
-    stateVersion: facts?.os.versionId ?? "25.11",
+    stateVersion: stateVersionFor(facts),
     root: { size: rootSize(facts) },
     persistence: {
       storage: "/nix/persistent",

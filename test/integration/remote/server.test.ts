@@ -432,7 +432,7 @@ describeWith(["bash"], "WebSocket API", () => {
     const pretend = (await c.call("scan", {})) as {
       result: { root: string; entries: { path: string }[] };
     };
-    expect(pretend.result.root).toBe(backend.sandbox!.rootPartition);
+    expect(pretend.result.root).toBe(backend.sandbox!.scanRoot);
     expect(pretend.result.entries.map((e) => e.path)).toContain(
       "/var/lib/docker",
     );

@@ -3,12 +3,18 @@ import {
   mkdtempSync,
   rmSync,
   symlinkSync,
+  renameSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listDir } from "../../../../electron/backend/list-dir";
+import {
+  listDir,
+  listOpenFolder,
+  openFolder,
+  walkDown,
+} from "../../../../electron/backend/list-dir";
 
 let base: string;
 let root: string;
@@ -47,7 +53,10 @@ describe("listDir", () => {
     await expect(listDir(root, "../")).rejects.toThrow(/contains "\.\."/);
     await expect(listDir(root, "var/../..")).rejects.toThrow(/contains "\.\."/);
     await expect(listDir(root, "var/escape")).rejects.toThrow(
-      /passes through the symbolic link .*var\/escape; links are shown, not followed/,
+      /var\/escape is a symbolic link; links are shown, not followed/,
+    );
+    await expect(listDir(root, "var/escape/old-root")).rejects.toThrow(
+      /var\/escape\/old-root passes through the symbolic link .*var\/escape; links are shown, not followed/,
     );
   });
 
@@ -62,5 +71,26 @@ describe("listDir", () => {
       /is not a folder/,
     );
     await expect(listDir(root, "nope")).rejects.toThrow(/does not exist/);
+    await expect(listDir(root, "var/lib/notes.txt/x")).rejects.toThrow(
+      /passes through .*notes\.txt, which is not a folder/,
+    );
+  });
+
+  it("lists the folder it opened, even if a link takes its place meanwhile", async () => {
+    const work = mkdtempSync(path.join(base, "swap-"));
+    mkdirSync(path.join(work, "a", "b"), { recursive: true });
+    writeFileSync(path.join(work, "a", "b", "kept.txt"), "");
+    const naming = { show: (p: string[]) => p.join("/") };
+    const opened = await walkDown(
+      await openFolder(work, () => "no"),
+      ["a", "b"],
+      naming,
+    );
+    // Someone swaps a/b for a link to the folder holding outside.txt.
+    renameSync(path.join(work, "a", "b"), path.join(work, "a", "moved"));
+    symlinkSync(base, path.join(work, "a", "b"));
+    const { entries } = await listOpenFolder(opened, "a/b");
+    expect(entries.map((e) => e.name)).toEqual(["kept.txt"]);
+    await expect(listDir(work, "a/b")).rejects.toThrow(/is a symbolic link/);
   });
 });

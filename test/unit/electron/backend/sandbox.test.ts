@@ -1,10 +1,15 @@
 // The sandbox machine: its pretend facts hold together, its root partition
 // is a real folder the scanner reads, every phase says honestly how it runs,
 // and the machine is chosen from /etc/os-release or the flags.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { inspectTop } from "../../../../electron/backend/probe-installs";
 import { scanRoot } from "../../../../electron/backend/scan";
+import {
+  SANDBOX_MISSED,
+  SANDBOX_PERSISTED,
+} from "../../../../electron/backend/sandbox-converted";
 import {
   createSandbox,
   decideMachineMode,
@@ -113,6 +118,93 @@ describe("the sandbox's facts", () => {
       hasOldRoot: true,
     });
   });
+
+  it("boots the LiveCD again beside the converted install, for recovery from old-root/", () => {
+    const facts = sandboxFacts("livecd-converted", {});
+    expect(facts.os.kind).toBe("nixos-livecd");
+    expect(
+      facts.disks.filter((d) => d.isBootMedium).map((d) => d.path),
+    ).toEqual(["/dev/sdb"]);
+    expect(facts.installs).toEqual([
+      {
+        device: "/dev/nvme0n1p2",
+        fsType: "ext4",
+        migrationPending: false,
+        hasOldRoot: true,
+        converted: true,
+      },
+    ]);
+    expect(facts.mounts.some((m) => m.source === "/dev/nvme0n1p2")).toBe(false);
+  });
+});
+
+describe("the sandbox's folders match its facts", () => {
+  for (const scenario of SANDBOX_SCENARIOS) {
+    it(`the root partition's folder holds what the probe would find (${scenario})`, async () => {
+      const s = sandbox(scenario);
+      const install = s.facts().installs[0]!;
+      expect(s.partitionFolders).toEqual({
+        [install.device]: s.rootPartition,
+      });
+      const marks = await inspectTop(s.rootPartition);
+      expect(marks).toMatchObject({
+        migrationPending: install.migrationPending,
+        hasOldRoot: install.hasOldRoot,
+        converted: install.converted,
+        nixosRoot: !install.converted,
+      });
+    });
+  }
+});
+
+describe("the converted partition (stateless, livecd-converted)", () => {
+  it("holds persistent/, old-root/ and the hoisted store, as migrate leaves them", () => {
+    const s = sandbox("livecd-converted");
+    const top = s.rootPartition;
+    expect(readdirSync(top).sort()).toEqual([
+      "old-root",
+      "persistent",
+      "store",
+      "var",
+    ]);
+    for (const p of SANDBOX_PERSISTED) {
+      expect(existsSync(join(top, "persistent", p)), p).toBe(true);
+      expect(existsSync(join(top, "old-root", p)), p).toBe(false);
+    }
+    for (const p of SANDBOX_MISSED)
+      expect(lstatSync(join(top, "old-root", p)).isDirectory(), p).toBe(true);
+    // The hostile names were missed too: they wait in the quarantine.
+    expect(
+      readdirSync(
+        join(top, `old-root/home/${SANDBOX_USER}/Documents/odd names`),
+      ).sort(),
+    ).toEqual([...HOSTILE_NAMES].sort());
+    // What NixOS regenerates and links into the store went there as well.
+    expect(lstatSync(join(top, "old-root/etc/static")).isSymbolicLink()).toBe(
+      true,
+    );
+    expect(readdirSync(join(top, "store")).length).toBeGreaterThan(0);
+    expect(readdirSync(s.scanRoot)).toEqual([]);
+  });
+
+  it("runs with a tmpfs root where the scanner finds only what was missed", () => {
+    const s = sandbox("stateless");
+    expect(readdirSync(s.dir).sort()).toEqual([
+      "README.txt",
+      "mnt",
+      "nvme0n1p2",
+      "root",
+    ]);
+    const found = scanRoot({ root: s.scanRoot }).entries.map((e) => e.path);
+    for (const p of ["/var/lib/docker", `/home/${SANDBOX_USER}/.mozilla`])
+      expect(found).toContain(p);
+    for (const p of SANDBOX_PERSISTED)
+      expect(
+        found.filter((f) => f === p || f.startsWith(`${p}/`)),
+        p,
+      ).toEqual([]);
+    expect(readdirSync(join(s.scanRoot, "nix"))).toEqual([]);
+  });
 });
 
 describe("the sandbox's root partition", () => {
@@ -125,7 +217,8 @@ describe("the sandbox's root partition", () => {
       "nvme0n1p2",
     ]);
     const layout = createSandboxRoot(join(s.dir, "again"));
-    const result = scanRoot({ root: s.rootPartition });
+    expect(s.scanRoot).toBe(s.rootPartition);
+    const result = scanRoot({ root: s.scanRoot });
     expect(result.entries.map((e) => e.path)).toEqual([...layout.state].sort());
     expect(result.scratch.map((e) => e.path)).toEqual([
       "/tmp/.X11-unix",

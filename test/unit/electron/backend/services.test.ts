@@ -198,7 +198,8 @@ describe("backend composition", () => {
     });
     // Without a root, the sandbox's pretend root partition is the live system.
     const pretend = await handlers.scan({});
-    expect(pretend.root).toBe(backend.sandbox?.rootPartition);
+    expect(pretend.root).toBe(backend.sandbox?.scanRoot);
+    expect(backend.sandbox?.scanRoot).toBe(backend.sandbox?.rootPartition);
     expect(pretend.entries.map((e) => e.path)).toContain("/var/lib/docker");
     const root = mkdtempSync(path.join(tmpdir(), "api-scan-"));
     try {
@@ -266,7 +267,7 @@ describe("backend options", () => {
       takeBackendOptions(["--scenario", "stateless", "--sandbox"]).choice,
     ).toMatchObject({ machine: "sandbox", scenario: "stateless" });
     expect(() => takeBackendOptions(["--scenario", "cloud"])).toThrow(
-      '--scenario must be one of livecd, installed, stateless, not "cloud".',
+      '--scenario must be one of livecd, installed, stateless, livecd-converted, not "cloud".',
     );
     expect(() =>
       takeBackendOptions(["--scenario=installed", "--real"]),

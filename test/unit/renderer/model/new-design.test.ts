@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { newDesign } from "../../../../renderer/src/model/new-design";
+import {
+  DEFAULT_STATE_VERSION,
+  newDesign,
+} from "../../../../renderer/src/model/new-design";
+import { validateDesign } from "../../../../shared/design/validate";
 import { baseEntries } from "../../../../renderer/src/model/presets";
 import { sampleFacts } from "../support";
 
@@ -46,6 +50,25 @@ describe("a new design from what the probe found", () => {
       fsType: "ext4",
       options: ["rw"],
     });
+  });
+
+  it("takes stateVersion from the NixOS it runs on, never from another OS", () => {
+    const nixos = livecd();
+    nixos.os = {
+      kind: "nixos-livecd",
+      prettyName: "NixOS 25.05",
+      versionId: "25.05",
+    };
+    expect(newDesign("install", nixos, baseEntries()).stateVersion).toBe(
+      "25.05",
+    );
+    const debian = livecd();
+    debian.os = { kind: "other", prettyName: "Debian 12", versionId: "12" };
+    const fromDebian = newDesign("install", debian, baseEntries());
+    expect(fromDebian.stateVersion).toBe(DEFAULT_STATE_VERSION);
+    expect(
+      validateDesign(fromDebian).problems.map((p) => p.path),
+    ).not.toContain("stateVersion");
   });
 
   it("sizes / from memory and picks the bootloader from the firmware", () => {

@@ -4,7 +4,7 @@ import DiskScreen from "../../../../renderer/src/screens/DiskScreen.vue";
 import { baseEntries } from "../../../../renderer/src/model/presets";
 import { useDesignStore } from "../../../../renderer/src/stores/design";
 import { useSessionStore } from "../../../../renderer/src/stores/session";
-import { mountWith, settle, setup } from "../support";
+import { mountWith, settle, setup, until } from "../support";
 
 let unmount: (() => void) | null = null;
 afterEach(() => unmount?.());
@@ -47,7 +47,10 @@ describe("Disk screen", () => {
   it("shows a validation problem at the field, with aria-invalid", async () => {
     const w = await disk();
     await w.get("[data-testid=root-size]").setValue("a lot");
-    await settle();
+    await until(
+      () =>
+        w.get("[data-testid=root-size]").attributes("aria-invalid") === "true",
+    );
     const input = w.get("[data-testid=root-size]");
     expect(input.attributes("aria-invalid")).toBe("true");
     const describedBy = input.attributes("aria-describedby")!;

@@ -11,7 +11,7 @@ function runSetup(extra = {}) {
       // Output and a status can arrive before the reply with the ids.
       ctx.fake.emit("terminal.data", { terminalId: "t1", data: "early " });
       ctx.fake.emit("run.status", sampleStatus({ percent: 5 }));
-      return { runId: "r1", terminalId: "t1" };
+      return { runId: "r1", terminalId: "t1", dryRun: true };
     },
     runStatus: async () => sampleStatus({ percent: 10 }),
     terminalAck: async () => null,
@@ -130,6 +130,7 @@ describe("run store", () => {
       runPhase: async () => ({
         runId: "r1",
         terminalId: "t1",
+        dryRun: true,
         note: "install runs as a dry run in the sandbox.",
       }),
     });
