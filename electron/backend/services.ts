@@ -98,7 +98,7 @@ export function createBackend(options: BackendOptions): Backend {
    * what the Run screen then does.
    */
   function howItRuns(phase: PhaseName, dryRun: boolean) {
-    const how = sandbox ? sandboxRun(phase, sandbox, { isRoot }) : null;
+    const how = sandbox ? sandboxRun(phase, sandbox) : null;
     const mode: RunMode = { dryRun: dryRun || (how?.dryRun ?? false) };
     if (how)
       mode.note =
