@@ -604,6 +604,13 @@ tabula_same_fs() {
   fi
 }
 
+# coreutils 9.3+ (the LiveCD's) can forbid mv's copy-and-delete fallback,
+# which would otherwise kick in if rename(2) failed with EXDEV although both
+# folders share a st_dev (project quotas, overlayfs). Older mv lacks the flag;
+# there tabula_same_fs is the only guard.
+TABULA_MV_NO_COPY=()
+if mv --help 2>/dev/null | grep -q -e '--no-copy'; then TABULA_MV_NO_COPY=(--no-copy); fi
+
 # Moves SRC to DST with one rename. DST must not exist: nothing is overwritten.
 tabula_move() {
   local src=$1 dst=$2
@@ -617,7 +624,7 @@ tabula_move() {
   fi
   tabula_same_fs "${src%/*}" "${dst%/*}"
   if tabula_halted; then return 0; fi
-  tabula_do mv -T -- "$src" "$dst"
+  tabula_do mv "${TABULA_MV_NO_COPY[@]}" -T -- "$src" "$dst"
 }
 
 # Refuses when BASE/REL or any folder on the way to it below BASE is a
