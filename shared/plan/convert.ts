@@ -6,8 +6,13 @@
 //               the old root into old-root/, nix/* hoisted to the top
 //   bootloader  from the LiveCD: mount the new layout, reinstall the bootloader
 import type { Design, FsRef } from "../design/types";
-import { nixAttr, mountCommand, storageOnPartition } from "./install";
+import { nixAttr, storageOnPartition } from "./install";
 import { MODULES_DIR, QUARANTINE, TABULA_DIR } from "./labels";
+import {
+  mountCommand,
+  mountFilesystemStep,
+  mountTmpfsRootStep,
+} from "./mount-steps";
 import { persistedPaths, relativeToRoot } from "./persisted";
 import { PLAN_DIR, TARGET, command, under } from "./quote";
 import type { Phase, Step } from "./types";
@@ -286,45 +291,19 @@ function bootloaderSteps(design: Design, insideMigrate: boolean): Step[] {
     done: "--target was given",
   };
   return [
-    {
+    mountTmpfsRootStep({
       id: "mount-new-root",
       title: "Mount a tmpfs as the new root at the target",
-      commands: [
-        command("tabula_check_mount_point", TARGET),
-        command("mkdir", "-p", "--", TARGET),
-        command(
-          "mount",
-          "-t",
-          "tmpfs",
-          "-o",
-          `mode=755,size=${design.root.size}`,
-          "none",
-          TARGET,
-        ),
-      ],
-      destructive: false,
-      weight: 1,
-      requires: ["mount", "findmnt", "mountpoint"],
-      guard: {
-        check: skip(command("tabula_is_mounted", TARGET, "tmpfs")),
-        done: "the target is already a tmpfs",
-      },
-    },
-    {
+      size: design.root.size,
+      guardWrap: skip,
+    }),
+    mountFilesystemStep({
       id: "mount-new-nix",
-      title: `Mount ${convert.device} at the target's /nix`,
-      commands: [
-        command("mkdir", "-p", "--", nix),
-        mountCommand(convert.fsType, convert.options, convert.device, nix),
-      ],
-      destructive: false,
-      weight: 1,
-      requires: ["mount", "findmnt"],
-      guard: {
-        check: skip(command("tabula_is_mounted", nix, convert.device)),
-        done: "/nix is already mounted",
-      },
-    },
+      name: "/nix",
+      fs: convert,
+      at: nix,
+      guardWrap: skip,
+    }),
     {
       id: "check-new-layout",
       title: "Check the partition has the new layout",
@@ -334,21 +313,13 @@ function bootloaderSteps(design: Design, insideMigrate: boolean): Step[] {
       requires: [],
       guard: insideMigrate ? yours : undefined,
     },
-    {
+    mountFilesystemStep({
       id: "mount-boot",
-      title: `Mount ${boot.device} at the target's /boot`,
-      commands: [
-        command("mkdir", "-p", "--", bootAt),
-        mountCommand(boot.fsType, boot.options, boot.device, bootAt),
-      ],
-      destructive: false,
-      weight: 1,
-      requires: ["mount", "findmnt"],
-      guard: {
-        check: skip(command("tabula_is_mounted", bootAt, boot.device)),
-        done: "/boot is already mounted",
-      },
-    },
+      name: "/boot",
+      fs: boot,
+      at: bootAt,
+      guardWrap: skip,
+    }),
     {
       id: "install-bootloader",
       title: "Reinstall the bootloader from the new layout",

@@ -18,6 +18,7 @@ import {
   TABULA_DIR,
 } from "./labels";
 import { persistedPaths, relativeToRoot } from "./persisted";
+import { mountCommand, mountTmpfsRootStep } from "./mount-steps";
 import { PLAN_DIR, TARGET, command, under } from "./quote";
 import type { Phase, Step } from "./types";
 
@@ -224,31 +225,12 @@ export function installPhase(design: Design, planId: string): Phase {
         done: `${layout.nixDevice} already holds this plan's /nix filesystem`,
       },
     },
-    {
+    mountTmpfsRootStep({
       id: "mount-root",
       title: "Mount a tmpfs as the new root at the target",
       explain: `The installed system's / is a tmpfs too (mode 755, size ${design.root.size}).`,
-      commands: [
-        command("tabula_check_mount_point", TARGET),
-        command("mkdir", "-p", "--", TARGET),
-        command(
-          "mount",
-          "-t",
-          "tmpfs",
-          "-o",
-          `mode=755,size=${design.root.size}`,
-          "none",
-          TARGET,
-        ),
-      ],
-      destructive: false,
-      weight: 1,
-      requires: ["mount", "findmnt", "mountpoint"],
-      guard: {
-        check: command("tabula_is_mounted", TARGET, "tmpfs"),
-        done: "the target is already a tmpfs",
-      },
-    },
+      size: design.root.size,
+    }),
     {
       id: "mount-nix",
       title: `Mount ${layout.nixDevice} at the target's /nix`,
@@ -464,18 +446,6 @@ function seedStep(
 function octalMode(mode: string | undefined): string | null {
   if (mode === undefined) return null;
   return /^0?[0-7]{3,4}$/.test(mode) ? mode.padStart(4, "0") : null;
-}
-
-/** A mount command with the design's options (none: no -o). */
-export function mountCommand(
-  fsType: string,
-  options: string[],
-  device: string,
-  at: ReturnType<typeof under>,
-): string {
-  return options.length
-    ? command("mount", "-t", fsType, "-o", options.join(","), device, at)
-    : command("mount", "-t", fsType, device, at);
 }
 
 /** A Nix attribute name, quoted when it is not a plain identifier. */

@@ -6,7 +6,8 @@
 //   from "old-root"  from the LiveCD: rename out of the quarantine a
 //                    conversion left in /nix/old-root
 import type { Design } from "../design/types";
-import { mountCommand, storageOnPartition } from "./install";
+import { storageOnPartition } from "./install";
+import { mountFilesystemStep, mountTmpfsRootStep } from "./mount-steps";
 import { MODULES_DIR, QUARANTINE, TABULA_DIR } from "./labels";
 import { isWithin, persistedPaths, relativeToRoot } from "./persisted";
 import { owningService } from "../catalog/lookup";
@@ -122,73 +123,31 @@ function recoverFromOldRoot(design: Design): Phase {
     : `${design.persistence.storage}${recover.configDir}`;
   const skip = (check: string) => `tabula_target_given || ${check}`;
   const steps: Step[] = [
-    {
+    mountTmpfsRootStep({
       id: "mount-root",
       title: "Mount a tmpfs as the root at the target",
-      commands: [
-        command("tabula_check_mount_point", TARGET),
-        command("mkdir", "-p", "--", TARGET),
-        command(
-          "mount",
-          "-t",
-          "tmpfs",
-          "-o",
-          `mode=755,size=${design.root.size}`,
-          "none",
-          TARGET,
-        ),
-      ],
-      destructive: false,
-      weight: 1,
-      requires: ["mount", "findmnt", "mountpoint"],
-      guard: {
-        check: skip(command("tabula_is_mounted", TARGET, "tmpfs")),
-        done: "the target is already a tmpfs",
-      },
-    },
-    {
+      size: design.root.size,
+      guardWrap: skip,
+    }),
+    mountFilesystemStep({
       id: "mount-nix",
-      title: `Mount ${recover.nix.device} at the target's /nix`,
-      commands: [
-        command("tabula_check_not_running_root", recover.nix.device),
-        command("mkdir", "-p", "--", nix),
-        mountCommand(
-          recover.nix.fsType,
-          recover.nix.options,
-          recover.nix.device,
-          nix,
-        ),
-      ],
-      destructive: false,
-      weight: 1,
-      requires: ["mount", "findmnt"],
-      guard: {
-        check: skip(command("tabula_is_mounted", nix, recover.nix.device)),
-        done: "/nix is already mounted",
-      },
-    },
+      name: "/nix",
+      fs: recover.nix,
+      at: nix,
+      checks: [command("tabula_check_not_running_root", recover.nix.device)],
+      guardWrap: skip,
+    }),
   ];
   if (recover.boot) {
-    steps.push({
-      id: "mount-boot",
-      title: `Mount ${recover.boot.device} at the target's /boot`,
-      commands: [
-        command("mkdir", "-p", "--", bootAt),
-        mountCommand(
-          recover.boot.fsType,
-          recover.boot.options,
-          recover.boot.device,
-          bootAt,
-        ),
-      ],
-      destructive: false,
-      weight: 1,
-      requires: ["mount", "findmnt"],
-      guard: {
-        check: skip(command("tabula_is_mounted", bootAt, recover.boot.device)),
-        done: "/boot is already mounted",
-      },
-    });
+    steps.push(
+      mountFilesystemStep({
+        id: "mount-boot",
+        name: "/boot",
+        fs: recover.boot,
+        at: bootAt,
+        guardWrap: skip,
+      }),
+    );
   }
   steps.push(
     {
