@@ -8,7 +8,11 @@ import type {
   Mode,
 } from "../../../shared/design/types";
 import { DESIGN_FORMAT } from "../../../shared/design/types";
-import type { Disk, MachineFacts } from "../../../shared/machine/types";
+import type {
+  Disk,
+  FoundInstall,
+  MachineFacts,
+} from "../../../shared/machine/types";
 
 /** The essentials every stateless system keeps (see the catalog for reasons). */
 export interface BaseEntries {
@@ -203,7 +207,7 @@ function espBeside(
 }
 
 /** A partition's stable name (/dev/disk/by-uuid/...) when the probe knows its UUID. */
-function stableName(facts: MachineFacts | null, device: string): string {
+export function stableName(facts: MachineFacts | null, device: string): string {
   const part = facts?.disks
     .flatMap((d) => d.partitions)
     .find((p) => p.path === device);
@@ -218,10 +222,18 @@ function nixFs(facts: MachineFacts | null): FsRef {
     facts?.installs.find((i) => i.hasOldRoot) ??
     facts?.installs.find((i) => i.converted);
   return found
-    ? {
-        device: stableName(facts, found.device),
-        fsType: found.fsType,
-        options: [],
-      }
+    ? nixRefFor(facts, found)
     : { device: "", fsType: "", options: [] };
+}
+
+/** How a recover design mounts an install's partition at /nix (its subvolume included). */
+export function nixRefFor(
+  facts: MachineFacts | null,
+  install: FoundInstall,
+): FsRef {
+  return {
+    device: stableName(facts, install.device),
+    fsType: install.fsType,
+    options: install.subvolume ? [`subvol=${install.subvolume}`] : [],
+  };
 }
