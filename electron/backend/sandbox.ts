@@ -525,7 +525,7 @@ export function sandboxRun(
       );
     case "recover":
       return dry(
-        "recover copies into persistent storage and rebuilds the running NixOS: in the sandbox it runs as a dry run.",
+        "recover brings the chosen paths into persistent storage and rebuilds NixOS (nixos-rebuild, from the LiveCD through nixos-enter): in the sandbox it runs as a dry run.",
       );
   }
 }

@@ -90,7 +90,7 @@ export function newDesign(
       nix: nixFs(facts),
       configDir: facts?.nixosConfig?.dir ?? "/etc/nixos",
       flakeAttr: facts?.nixosConfig?.flakeAttr ?? "",
-      ...(bootFs(facts) ? { boot: bootFs(facts)! } : {}),
+      ...(recoverBoot(facts) ? { boot: recoverBoot(facts)! } : {}),
       add: { directories: [], files: [], users: {} },
     };
     if (facts?.nixosConfig?.flakeAttr)
@@ -185,14 +185,18 @@ function bootFs(
 
 /**
  * From the LiveCD nothing is mounted at /boot: the ESP is the FAT partition
- * on the disk that holds the NixOS install the probe found.
+ * on the disk that holds the NixOS install the probe found (by default the
+ * one a conversion would take).
  */
-function espBeside(
+export function espBeside(
   facts: MachineFacts | null,
+  install: FoundInstall | null = facts?.installs.find(
+    (i) => i.migrationPending,
+  ) ??
+    facts?.installs.find((i) => !i.converted) ??
+    null,
 ): (FsRef & { mountPoint: string }) | null {
-  const found =
-    facts?.installs.find((i) => i.migrationPending) ??
-    facts?.installs.find((i) => !i.converted);
+  const found = install;
   const disk = facts?.disks.find((d) =>
     d.partitions.some((p) => p.path === found?.device),
   );
@@ -212,6 +216,21 @@ export function stableName(facts: MachineFacts | null, device: string): string {
     .flatMap((d) => d.partitions)
     .find((p) => p.path === device);
   return part?.uuid ? `/dev/disk/by-uuid/${part.uuid}` : device;
+}
+
+/** The boot filesystem a recover design rebuilds with: the mounted one, or from the LiveCD the ESP beside the quarantine. */
+function recoverBoot(
+  facts: MachineFacts | null,
+): (FsRef & { mountPoint: string }) | null {
+  return (
+    bootFs(facts) ??
+    espBeside(
+      facts,
+      facts?.installs.find((i) => i.hasOldRoot) ??
+        facts?.installs.find((i) => i.converted) ??
+        null,
+    )
+  );
 }
 
 /** The partition holding /nix: mounted on a stateless system; found by the probe from the LiveCD. */
