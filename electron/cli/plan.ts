@@ -24,7 +24,10 @@ const USAGE = `Usage: tabula plan DESIGN.json --out DIR [--flake FILE]
 
 Validates the design, then writes the plan into DIR: the NixOS modules under
 nixos/, flake.nix (install) or flake-changes.md and flake.patch (convert),
-and design.json. On any error it prints the problems and writes nothing.
+design.json, plan.json (every step and its exact commands), steps.sh (the
+script that runs them: bash steps.sh PHASE --dry-run shows them) and
+migration.json (convert). On any error it prints the problems and writes
+nothing.
 
 Options:
   --out DIR      the plan folder: new, empty, or holding an earlier plan
@@ -102,7 +105,8 @@ function readFlake(file: string, explicit: boolean): string | undefined {
 }
 
 export const planCommand: Command = {
-  summary: "validate a design and write its plan (NixOS files) into a folder",
+  summary:
+    "validate a design and write its plan (NixOS files, steps.sh) into a folder",
   usage: USAGE,
   async run(args, io) {
     try {

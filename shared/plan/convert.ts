@@ -51,7 +51,7 @@ export function preparePhase(design: Design): Phase {
       id: "flake-changes",
       title: `Add impermanence and ./${MODULES_DIR} to ${config}/flake.nix`,
       explain:
-        "The change is shown first and applied only with your consent (flake.nix.orig keeps the old file). See flake-changes.md next to this script.",
+        "The change is shown first and applied only with your consent (the old file is kept as flake.nix.orig, or flake.nix.~N~ if that name is taken). See flake-changes.md next to this script.",
       commands: [
         command(
           "tabula_apply_flake_patch",

@@ -59,7 +59,7 @@ export function installPhase(design: Design, planId: string): Phase {
       id: "check-disk",
       title: `Check ${dev}`,
       explain:
-        "The disk must exist, be a whole disk, not be mounted or in use, not hold the LiveCD, and be big enough for the design; systemd-boot needs a machine booted in UEFI mode.",
+        "The disk must exist, be the disk the design was made for (its probed size, model and serial), be a whole disk, not be mounted or in use, not hold the LiveCD, and be big enough for the design; systemd-boot needs a machine booted in UEFI mode.",
       commands: [
         command(
           "tabula_check_install_disk",
@@ -67,6 +67,13 @@ export function installPhase(design: Design, planId: string): Phase {
           String(layout.minBytes),
           disk.bootloader,
           String(MIN_NIX_BYTES),
+          // The disk as probed when the design was made: checked again, since
+          // a name like /dev/sda can mean another disk after a reboot.
+          disk.probed?.sizeBytes !== undefined
+            ? String(disk.probed.sizeBytes)
+            : "",
+          disk.probed?.model ?? "",
+          disk.probed?.serial ?? "",
         ),
       ],
       destructive: false,

@@ -51,11 +51,11 @@ function recoverLive(design: Design): Phase {
     {
       id: "check-live",
       title: "Check this is the running stateless system",
-      explain: `/ must be a tmpfs and ${storage} must exist; a path that is already a mount point is persisted already.`,
+      explain: `/ must be a tmpfs and ${storage} must exist; a path that is already a mount point is persisted already; a path whose place in storage holds something other than a copy of it is refused.`,
       commands: [command("tabula_check_recover_live", storage, ...rels)],
       destructive: false,
       weight: 1,
-      requires: ["findmnt", "mountpoint"],
+      requires: ["findmnt", "mountpoint", "find", "sed", "sort", "cmp"],
     },
   ];
   if (services.length) {
@@ -79,7 +79,7 @@ function recoverLive(design: Design): Phase {
       commands: rels.map((r) => command("tabula_copy_live", storage, r)),
       destructive: false,
       weight: 5,
-      requires: ["cp", "mv", "stat"],
+      requires: ["cp", "mv", "stat", "find", "sed", "sort", "cmp"],
     },
     modulesStep(recover.configDir),
     {
@@ -195,7 +195,13 @@ function recoverFromOldRoot(design: Design): Phase {
       id: "check-quarantine",
       title: `Check ${QUARANTINE}/ and ${store}/ on the partition`,
       commands: [
-        command("tabula_check_recover_old_root", nix, store, QUARANTINE),
+        command(
+          "tabula_check_recover_old_root",
+          nix,
+          store,
+          QUARANTINE,
+          relativeToRoot(configInStorage),
+        ),
       ],
       destructive: false,
       weight: 1,

@@ -57,7 +57,19 @@ function renderPhase(phase: Phase): string[] {
     done += step.weight;
     const end = (100 * done) / total;
     const fn = `tabula_step_${phase.name}_${i + 1}`;
-    stepFunctions.push(...renderStep(fn, step, i + 1, start, end));
+    // One typed answer confirms every destructive step on the same device in
+    // the run, so the question shows their commands too, before it is asked.
+    const later = step.destructive
+      ? phase.steps.flatMap((s, j) =>
+          j > i && s.destructive && s.confirm === step.confirm
+            ? [
+                `[${j + 1}/${phase.steps.length}] ${s.title}`,
+                ...s.commands.map((c) => `  ${c}`),
+              ]
+            : [],
+        )
+      : [];
+    stepFunctions.push(...renderStep(fn, step, i + 1, start, end, later));
     calls.push(`  ${fn}`);
   });
   // One line per tool, naming the first step that needs it.
@@ -125,6 +137,7 @@ function renderStep(
   index: number,
   start: number,
   end: number,
+  later: string[],
 ): string[] {
   if (step.destructive && !step.confirm)
     throw new Error(
@@ -150,6 +163,7 @@ function renderStep(
     "  TABULA_STEP_COMMANDS=(",
     ...step.commands.map((c) => `    ${shellQuote(c)}`),
     "  )",
+    `  TABULA_STEP_LATER=(${later.map(shellQuote).join(" ")})`,
     `  TABULA_MARK_STEP_START=${marker(
       encodeMarker({ kind: "step-start", step: step.id }) +
         encodeMarker({ kind: "progress", state: 1, percent: start }),

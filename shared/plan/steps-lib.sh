@@ -423,6 +423,10 @@ tabula_run_step() {
   if ((TABULA_STEP_DESTRUCTIVE)) && ((!TABULA_DRY_RUN)) && ((!TABULA_YES)); then
     printf '    This step changes %s. It will run:\n' "$TABULA_STEP_CONFIRM"
     for cmd in "${TABULA_STEP_COMMANDS[@]}"; do printf '      %s\n' "$cmd"; done
+    if [[ -z ${TABULA_CONFIRMED[$TABULA_STEP_CONFIRM]+set} ]] && ((${#TABULA_STEP_LATER[@]})); then
+      printf '    The same answer also runs these later steps on it:\n'
+      for cmd in "${TABULA_STEP_LATER[@]}"; do printf '      %s\n' "$cmd"; done
+    fi
     tabula_confirm "$TABULA_STEP_CONFIRM"
   fi
   for cmd in "${TABULA_STEP_COMMANDS[@]}"; do
@@ -445,11 +449,14 @@ tabula_run_step() {
 }
 
 # Asks the user to type WANT (a device name) before a destructive step; once
-# typed, later destructive steps on the same device in this run do not ask again.
+# typed, later destructive steps on the same device in this run do not ask
+# again (their commands were shown with the question: TABULA_STEP_LATER).
 tabula_confirm() {
   local want=$1 answer=''
   if [[ -n ${TABULA_CONFIRMED[$want]+set} ]]; then return 0; fi
-  printf '    Type %s to go ahead (this also confirms the later destructive steps on it in this run),\n    or anything else to stop: ' "$want"
+  local also=''
+  if ((${#TABULA_STEP_LATER[@]})); then also=' (and the later steps listed above)'; fi
+  printf '    Type %s to go ahead%s,\n    or anything else to stop: ' "$want" "$also"
   if ! IFS= read -r answer; then
     printf '\n    No answer (input closed): pass --yes to confirm without a terminal.\n' >&2
     answer=''
@@ -572,6 +579,23 @@ tabula_move() {
   tabula_do mv -T -- "$src" "$dst"
 }
 
+# Refuses when BASE/REL or any folder on the way to it below BASE is a
+# symbolic link: what Tabula renames or writes there must stay on BASE's
+# partition, and a link (absolute ones resolve on the LiveCD) leads elsewhere.
+#   tabula_no_links BASE REL WHY
+tabula_no_links() {
+  local base=$1 rel=$2 why=$3 prefix='' rest=$2/ comp
+  while [[ -n $rest ]]; do
+    comp=${rest%%/*}
+    rest=${rest#*/}
+    prefix=${prefix:+$prefix/}$comp
+    if [[ -L $base/$prefix ]]; then
+      tabula_refuse "$(tabula_q "$base/$prefix") is a symbolic link (to $(tabula_q "$(readlink -- "$base/$prefix")")). $why"
+      return 0
+    fi
+  done
+}
+
 # Creates, under TO, each parent folder of REL that exists under FROM, with
 # FROM's owner and mode (outermost first). Already created ones get their
 # owner and mode set again (a crash may have come between mkdir and chmod).
@@ -674,6 +698,10 @@ tabula_check_old_root() {
     tabula_refuse "$(tabula_q "$TARGET") is not a folder: mount the old root partition there, or give --target the folder where it is mounted."
     return 0
   fi
+  tabula_no_links "$TARGET" .tabula "Tabula keeps its journal in .tabula/ and hoists nix/ through it, so it must be a real folder on the partition: put the folder the link points to in its place, then run again."
+  if tabula_halted; then return 0; fi
+  tabula_no_links "$TARGET" nix/store "The migration renames nix/ and nix/store to the top of the partition, so they must be real folders on it: put the folder the link points to in its place, then run again."
+  if tabula_halted; then return 0; fi
   local mounted
   mounted=$(findmnt -rn -o TARGET | while IFS= read -r m; do
     m=$(printf '%b' "$m")
@@ -700,6 +728,21 @@ tabula_check_old_root() {
   fi
   stage=$(tabula_migrate_stage "$quar")
   if tabula_journal_has check-old-root begun "$TABULA_PLAN_ID"; then
+    # The stage is read from the filesystem; once the hoist finished it must
+    # read "hoisted", or the quarantine would take the hoisted store for the
+    # old root's.
+    if tabula_journal_has hoist done '' && [[ $stage != hoisted ]]; then
+      if tabula_exists "$TARGET/nix"; then
+        tabula_refuse "this plan's migration already hoisted nix/ to the top of $(tabula_q "$TARGET") (its journal says so), but $(tabula_q "$TARGET/nix") exists again. Tabula moves nothing more: the Nix store is $(tabula_q "$TARGET/store"); move the new nix/ out of the way if it is not yours to keep, and do not run migrate on this partition again."
+      else
+        tabula_refuse "this plan's migration already hoisted nix/ to the top of $(tabula_q "$TARGET") (its journal says so), but $(tabula_q "$TARGET/store") is missing now. Tabula moves nothing more: look at the partition before going on."
+      fi
+      return 0
+    fi
+    if [[ $stage == unknown ]]; then
+      tabula_refuse "$(tabula_q "$TARGET") holds neither nix/ nor store/ nor .tabula/nix-hoisting, so Tabula cannot tell how far this plan's migration got. It moves nothing: look at the partition (or --target) before going on."
+      return 0
+    fi
     printf '      Resuming the migration this plan began earlier (stage: %s).\n' "$stage"
   else
     if [[ ! -d $TARGET/nix/store ]]; then
@@ -722,9 +765,10 @@ tabula_check_old_root() {
     shopt -s dotglob nullglob
     for entry in "$TARGET"/nix/*; do
       name=${entry##*/}
-      if [[ $name == "$storetop" || $name == "$quar" || $name == .tabula ]]; then
+      # nix/nix would land on nix/ itself: a finished hoist would then look unfinished.
+      if [[ $name == "$storetop" || $name == "$quar" || $name == .tabula || $name == nix ]]; then
         eval "$saved"
-        tabula_refuse "$(tabula_q "$entry") would land on $(tabula_q "$TARGET/$name") when nix/ is hoisted, a name the migration uses. Move it out of nix/ first."
+        tabula_refuse "$(tabula_q "$entry") would land on $(tabula_q "$TARGET/$name") when nix/ is hoisted, a name the migration uses to know where it stands. Move it out of nix/ first (it is not part of Nix)."
         return 0
       fi
     done
@@ -909,9 +953,37 @@ tabula_disk_of() {
   printf '%s' "$dev"
 }
 
-# Checks the install disk: tabula_check_install_disk DEVICE MIN_BYTES BOOTLOADER MIN_NIX_BYTES
+# One lsblk column of DISK, without the padding lsblk may add.
+tabula_disk_fact() {
+  local value
+  value=$(lsblk -ndo "$2" -- "$1" 2>/dev/null | head -n 1) || value=''
+  value=${value#"${value%%[![:space:]]*}"}
+  printf '%s' "${value%"${value##*[![:space:]]}"}"
+}
+
+# "9216 MiB (Samsung SSD 980, serial S5GX...)": how a disk is told apart.
+#   tabula_disk_words SIZE MODEL SERIAL SHOW_MODEL SHOW_SERIAL (SIZE may be empty)
+tabula_disk_words() {
+  local size=$1 model=$2 serial=$3 extra=() joined
+  if [[ -n $4 ]]; then extra+=("${model:-no model}"); fi
+  if [[ -n $5 ]]; then
+    if [[ -n $serial ]]; then extra+=("serial $serial"); else extra+=("no serial"); fi
+  fi
+  if [[ -n $size ]]; then printf '%d MiB' "$((size / 1048576))"; else printf 'a disk'; fi
+  if ((${#extra[@]})); then
+    printf -v joined '%s, ' "${extra[@]}"
+    printf ' (%s)' "${joined%, }"
+  fi
+}
+
+# Checks the install disk:
+#   tabula_check_install_disk DEVICE MIN_BYTES BOOTLOADER MIN_NIX_BYTES [SIZE MODEL SERIAL]
+# SIZE, MODEL and SERIAL are what was probed when the design was made (empty:
+# not known); the disk at DEVICE must still be that disk, since names such as
+# /dev/sda can point at another one after a reboot.
 tabula_check_install_disk() {
-  local device=$1 min=$2 bootloader=$3 min_nix=$4 size type disk m source mounted name
+  local device=$1 min=$2 bootloader=$3 min_nix=$4 want_size=${5:-} want_model=${6:-} want_serial=${7:-}
+  local size type disk m source mounted name model serial
   if [[ ! -b $device ]]; then
     tabula_refuse "$device does not exist or is not a block device. Check disk.device in the design (lsblk lists the disks)."
     return 0
@@ -934,6 +1006,14 @@ tabula_check_install_disk() {
     fi
   done
   size=$(blockdev --getsize64 "$disk")
+  if [[ -n $want_size$want_model$want_serial ]]; then
+    model=$(tabula_disk_fact "$disk" MODEL)
+    serial=$(tabula_disk_fact "$disk" SERIAL)
+    if [[ (-n $want_size && $size != "$want_size") || (-n $want_model && $model != "$want_model") || (-n $want_serial && $serial != "$want_serial") ]]; then
+      tabula_refuse "$device is not the disk this design was made for: the design expects $(tabula_disk_words "$want_size" "$want_model" "$want_serial" "$want_model" "$want_serial"), but $device is $(tabula_disk_words "$size" "$model" "$serial" "$want_model" "$want_serial"). Disk names can change between boots: find the disk with lsblk -o NAME,SIZE,MODEL,SERIAL and set disk.device to it (or make the design again on this machine)."
+      return 0
+    fi
+  fi
   if ((size < min)); then
     tabula_refuse "$device holds $((size / 1048576)) MiB, but this design needs at least $((min / 1048576)) MiB (the partitions it sizes, and at least $((min_nix / 1048576)) MiB for /nix). Choose a bigger disk or smaller sizes."
     return 0
@@ -962,7 +1042,9 @@ tabula_check_install_disk() {
       return 0
     fi
   fi
-  printf '      %s: %d MiB, not in use, big enough.\n' "$device" "$((size / 1048576))"
+  model=$(tabula_disk_fact "$disk" MODEL)
+  serial=$(tabula_disk_fact "$disk" SERIAL)
+  printf '      %s: %d MiB%s%s, not in use, big enough.\n' "$device" "$((size / 1048576))" "${model:+, $model}" "${serial:+, serial $serial}"
 }
 
 # Guard: DEVICE carries this plan's GPT (disk GUID) with the named partitions:
@@ -972,7 +1054,9 @@ tabula_disk_is_partitioned() {
   shift 2
   have=$(sgdisk -p "$device" 2>/dev/null | sed -n 's/^Disk identifier (GUID): //p')
   [[ ${have^^} == "${guid^^}" ]] || return 1
-  partx -u "$device" >/dev/null 2>&1 || true
+  # Lets the kernel see partitions an interrupted run wrote; a dry run
+  # changes nothing, not even that.
+  if ((!TABULA_DRY_RUN)); then partx -u "$device" >/dev/null 2>&1 || true; fi
   while (($#)); do
     part=$1 name=$2
     shift 2
@@ -1129,10 +1213,28 @@ tabula_apply_flake_patch() {
     tabula_stop "flake.patch no longer applies to $(tabula_q "$config/flake.nix") (the file changed since the plan was made). Make the plan again, or apply flake-changes.md by hand."
     return 0
   fi
+  # The backup never replaces a file of the user's: flake.nix.orig when that
+  # name is free, else the next flake.nix.~N~. The backup style is spelled
+  # out so VERSION_CONTROL or SIMPLE_BACKUP_SUFFIX in the environment cannot
+  # change it.
+  local backup=flake.nix.orig style=(--backup --version-control=simple --suffix=.orig) n=0 old saved
+  if tabula_exists "$config/flake.nix.orig"; then
+    # patch numbers it one past the highest flake.nix.~N~ there.
+    saved=$(shopt -p nullglob || true)
+    shopt -s nullglob
+    for old in "$config"/flake.nix.~*~; do
+      old=${old##*.~}
+      old=${old%\~}
+      if [[ $old =~ ^[0-9]+$ ]] && ((10#$old > n)); then n=$((10#$old)); fi
+    done
+    eval "$saved"
+    backup=flake.nix.~$((n + 1))~
+    style=(--backup --version-control=numbered)
+  fi
   cat -- "$patch"
-  tabula_consent "Apply the change above to $(tabula_q "$config/flake.nix") (the old file is kept as flake.nix.orig)?"
-  printf '      + patch -b -p1 -d %s < %s\n' "$(tabula_q "$config")" "$(tabula_q "$patch")"
-  ((TABULA_DRY_RUN)) || patch -b -p1 -d "$config" <"$patch"
+  tabula_consent "Apply the change above to $(tabula_q "$config/flake.nix") (the old file is kept as $backup)?"
+  printf '      + patch %s -p1 -d %s < %s\n' "${style[*]}" "$(tabula_q "$config")" "$(tabula_q "$patch")"
+  ((TABULA_DRY_RUN)) || patch "${style[@]}" -p1 -d "$config" <"$patch"
 }
 
 # Writes SRC to DST atomically (copy beside, flush, rename).
@@ -1178,16 +1280,50 @@ tabula_check_recover_live() {
       tabula_refuse "/$(tabula_q "$rel") is a mount point: it is probably persisted already. Remove it from recover.add."
       return 0
     fi
+    if tabula_exists "$storage/$rel" && tabula_exists "/$rel" && ! tabula_same_copy "/$rel" "$storage/$rel"; then
+      tabula_refuse "$(tabula_not_a_copy "/$rel" "$storage/$rel")"
+      return 0
+    fi
   done
+}
+
+# What cp -a keeps of a tree, one NUL-terminated record per entry:
+# modification time (whole seconds: some filesystems keep no more), type,
+# owner, mode, for non-folders size and link target (a folder's size depends
+# on the filesystem), and the path. Sorted.
+tabula_tree_facts() {
+  {
+    find "$1" -type d -printf '%T@\t%y\t%U:%G:%m\t%P\0'
+    find "$1" ! -type d -printf '%T@\t%y\t%U:%G:%m\t%s\t%l\t%P\0'
+  } | sed -z 's/^\([0-9]*\)\.[0-9]*/\1/' | LC_ALL=C sort -z
+}
+
+# Is DST an unchanged cp -a copy of SRC? (Stale data left in storage from an
+# earlier time has other times; live data changed after our copy too.)
+tabula_same_copy() {
+  cmp -s <(tabula_tree_facts "$1") <(tabula_tree_facts "$2")
+}
+
+# The sentence for a live path whose place in storage holds something else.
+tabula_not_a_copy() {
+  printf 'both %s (on the tmpfs root, lost at the next reboot) and %s exist, and the one in storage is not a copy of the live one (their files, sizes or times differ). Tabula never overwrites: move the one in storage aside (mv %s %s), since it is left from an earlier time this path was persisted, or it is an earlier copy the live one has changed since; then run again.' \
+    "$(tabula_q "$1")" "$(tabula_q "$2")" "$(tabula_q "$2")" "$(tabula_q "$2.old")"
 }
 
 # Copies /REL into STORAGE/REL keeping owners, modes, ACLs, xattrs and
 # hardlinks (cp -a), through a partial copy renamed into place at the end.
+# Something already at STORAGE/REL counts as done only if it is an unchanged
+# copy: else the persistence config would mount it over the live data, which
+# the reboot then loses.
 tabula_copy_live() {
   local storage=$1 rel=$2
   local src=/$rel dst=$storage/$rel partial
   partial=${dst%/*}/.tabula-partial-${dst##*/}
   if tabula_exists "$dst"; then
+    if tabula_exists "$src" && ! tabula_same_copy "$src" "$dst"; then
+      tabula_stop "$(tabula_not_a_copy "$src" "$dst")"
+      return 0
+    fi
     printf '      %s is already in storage.\n' "$(tabula_q "$src")"
     return 0
   fi
@@ -1226,9 +1362,14 @@ tabula_restore() {
   tabula_move "$src" "$dst"
 }
 
-# tabula_check_recover_old_root BASE STORE QUAR: BASE is the partition (TARGET/nix).
+# tabula_check_recover_old_root BASE STORE QUAR CONFIG: BASE is the partition
+# (TARGET/nix), CONFIG the configuration folder relative to TARGET.
 tabula_check_recover_old_root() {
-  local base=$1 store=$2 quar=$3
+  local base=$1 store=$2 quar=$3 config=${4:-} rel
+  for rel in "${base#"$TARGET"/}/$quar" "${base#"$TARGET"/}/$store" ${config:+"$config"}; do
+    tabula_no_links "$TARGET" "$rel" "Recover renames and writes there from the LiveCD, where a link leads off the partition (an absolute one into the LiveCD's own files): put the folder the link points to in its place (or set recover.configDir to it), then run again."
+    if tabula_halted; then return 0; fi
+  done
   if [[ ! -d $base/$quar ]]; then
     tabula_refuse "$(tabula_q "$base/$quar") is missing: this partition has no quarantine from a conversion."
     return 0

@@ -296,6 +296,61 @@ describeWith(
       );
     });
 
+    it("when nix/ holds its own nix/, which would make a finished hoist look unfinished", () => {
+      const root = fresh("nix-nix", plan.files["migration.json"]);
+      mkdirSync(join(root, "nix/nix"));
+      writeFileSync(join(root, "nix/nix/kept"), "data\n");
+      refused(root, [], /nix\/nix would land on .*\/nix when nix\/ is hoisted/);
+    });
+
+    it("when nix/ is back after this plan's migration finished (the store is never quarantined)", () => {
+      const root = fresh("nix-again", plan.files["migration.json"]);
+      const done = runSteps(plan.script, [
+        "migrate",
+        "--yes",
+        "--target",
+        root,
+      ]);
+      expect(done.status, done.stderr).toBe(0);
+      // Something made a nix/ at the top of the converted partition later.
+      mkdirSync(join(root, "nix"));
+      const r = runSteps(plan.script, ["migrate", "--yes", "--target", root]);
+      expect(r.stdout).not.toMatch(/\+ mv /);
+      expect(existsSync(join(root, "store"))).toBe(true);
+      expect(existsSync(join(root, "old-root/store"))).toBe(false);
+      expect(r.status, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toMatch(
+        /already hoisted nix\/ .* but .*nix exists again/,
+      );
+    });
+
+    it("when .tabula/ is a symbolic link that leads out of the target", () => {
+      const root = fresh("tabula-link", plan.files["migration.json"]);
+      const outside = join(root, "../outside");
+      execFileSync("mv", ["-T", join(root, ".tabula"), outside]);
+      execFileSync("ln", ["-s", "../outside", join(root, ".tabula")]);
+      const outsideBefore = manifest(walkTree(outside));
+      refused(
+        root,
+        ["--force"],
+        /\.tabula is a symbolic link \(to \.\.\/outside\)/,
+      );
+      expect(diffManifests(manifest(walkTree(outside)), outsideBefore)).toEqual(
+        [],
+      );
+    });
+
+    it("when nix/ or nix/store is a symbolic link", () => {
+      const root = fresh("nix-link", plan.files["migration.json"]);
+      execFileSync("mv", ["-T", join(root, "nix"), join(root, "../real-nix")]);
+      execFileSync("ln", ["-s", "../real-nix", join(root, "nix")]);
+      refused(root, [], /nix is a symbolic link \(to \.\.\/real-nix\)/);
+      const store = fresh("store-link", plan.files["migration.json"]);
+      execFileSync("mv", ["-T", join(store, "nix/store"), join(store, "../s")]);
+      execFileSync("ln", ["-s", "../../s", join(store, "nix/store")]);
+      refused(store, [], /nix\/store is a symbolic link/);
+    });
+
     it("when a persisted path runs through a symlink", () => {
       const root = fresh("symlink-parent", plan.files["migration.json"]);
       rmSync(join(root, "srv"), { recursive: true });
@@ -364,6 +419,15 @@ describeWith(
       expect(r.status).toBe(4);
       expect(r.stdout).toContain(
         `Type ${oldRootDesign().convert!.device} to go ahead`,
+      );
+      // The one answer confirms the quarantine and the hoist too: their
+      // commands are shown before it is asked for.
+      const prompt = r.stdout.slice(0, r.stdout.indexOf("to go ahead"));
+      expect(prompt).toMatch(
+        /also runs these later steps on it:\n.*Move the rest of the old root into old-root\/\n\s+tabula_quarantine persistent old-root /,
+      );
+      expect(prompt).toMatch(
+        /Hoist nix\/\* to the top of the partition\n\s+tabula_hoist persistent old-root\n/,
       );
       expect(r.stderr).toMatch(/Not confirmed: stopping before step 3/);
       expect(r.stdout).toMatch(/phase-end;migrate;cancelled/);

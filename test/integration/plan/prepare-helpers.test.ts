@@ -156,6 +156,32 @@ describeWith(
       );
     });
 
+    it("leaves a flake.nix.orig of the user's alone and keeps the old flake as flake.nix.~1~", () => {
+      const flake = readFileSync("test/fixtures/flakes/classic.nix", "utf8");
+      const patch = planFiles(convertDesign(), { userFlake: flake }).find(
+        (f) => f.path === "flake.patch",
+      );
+      const patchFile = join(work, "flake-orig.patch");
+      writeFileSync(patchFile, patch!.content);
+      const config = join(work, "flake-orig");
+      mkdirSync(config);
+      writeFileSync(join(config, "flake.nix"), flake);
+      writeFileSync(join(config, "flake.nix.orig"), "# the user's own notes\n");
+
+      const asked = helper(["tabula_apply_flake_patch", config, patchFile], {
+        input: "yes\n",
+      });
+      expect(asked.status, asked.stderr).toBe(0);
+      expect(asked.stdout).toMatch(/the old file is kept as flake\.nix\.~1~/);
+      expect(readFileSync(join(config, "flake.nix"), "utf8")).toMatch(
+        /impermanence/,
+      );
+      expect(readFileSync(join(config, "flake.nix.orig"), "utf8")).toBe(
+        "# the user's own notes\n",
+      );
+      expect(readFileSync(join(config, "flake.nix.~1~"), "utf8")).toBe(flake);
+    });
+
     it("makes new files visible to a git flake, as the repository's owner", () => {
       const repo = join(work, "repo");
       mkdirSync(join(repo, "nixos"), { recursive: true });

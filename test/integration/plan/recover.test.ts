@@ -13,6 +13,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -137,6 +138,49 @@ describeWith(
       ).toEqual([]);
     });
 
+    it("refuses storage, quarantine or configuration folders that are symbolic links (they would lead off the partition)", () => {
+      const plan = writePlan(design(), join(work, "plan-links"));
+      const swap = (rel: string, link: string, run: () => void) => {
+        const real = join(nix, `${rel}.real`);
+        renameSync(join(nix, rel), real);
+        symlinkSync(link, join(nix, rel));
+        try {
+          run();
+        } finally {
+          rmSync(join(nix, rel));
+          renameSync(real, join(nix, rel));
+        }
+      };
+      const refusedWith = (message: RegExp) => {
+        const before = manifest(walkTree(nix));
+        const r = runSteps(plan.script, [
+          "recover",
+          "--yes",
+          "--target",
+          layout,
+        ]);
+        expect(r.status, r.stdout + r.stderr).toBe(2);
+        expect(r.stderr).toMatch(message);
+        expect(r.stdout).not.toMatch(/\+ mv /);
+        expect(diffManifests(manifest(walkTree(nix)), before)).toEqual([]);
+      };
+      swap("persistent", "persistent.real", () =>
+        refusedWith(
+          /nix\/persistent is a symbolic link \(to persistent\.real\)/,
+        ),
+      );
+      swap("old-root", "/tmp", () =>
+        refusedWith(/nix\/old-root is a symbolic link \(to \/tmp\)/),
+      );
+      // /etc/nixos kept as a link to a flake in a home: from the LiveCD it
+      // points into the LiveCD's own files.
+      swap("persistent/etc/nixos", "/home/mira/flake", () =>
+        refusedWith(
+          /persistent\/etc\/nixos is a symbolic link \(to \/home\/mira\/flake\)/,
+        ),
+      );
+    });
+
     it("stops, moving nothing, when a path is both in the quarantine and in storage", () => {
       mkdirSync(join(nix, "old-root/srv/public/again"), { recursive: true });
       mkdirSync(join(nix, "persistent/srv/public"), { recursive: true });
@@ -231,6 +275,34 @@ describeWith(["root", "bash"], "recover on the running system", () => {
 
     const again = helper("tabula_copy_live", storage, rel);
     expect(again.stdout).toContain("is already in storage.");
+  });
+
+  it("never takes an older copy in storage for the live data (which the reboot would lose)", () => {
+    const src = join(work, "live-stale/var/lib/app");
+    mkdirSync(src, { recursive: true });
+    writeFileSync(join(src, "state"), "today's data\n");
+    const storage = join(work, "storage-stale");
+    const rel = src.slice(1);
+    // Left in storage from a time this path was persisted before.
+    mkdirSync(join(storage, rel), { recursive: true });
+    writeFileSync(join(storage, rel, "state"), "last year's data\n");
+    const before = manifest(walkTree(storage));
+
+    const r = helper("tabula_copy_live", storage, rel);
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toMatch(
+      /both .*live-stale\/var\/lib\/app \(on the tmpfs root, lost at the next reboot\) and .*storage-stale\/.*app exist, and the one in storage is not a copy of the live one/,
+    );
+    expect(diffManifests(manifest(walkTree(storage)), before)).toEqual([]);
+
+    // Our own copy, unchanged since, is recognized; a live change after it is not.
+    rmSync(join(storage, rel), { recursive: true });
+    expect(helper("tabula_copy_live", storage, rel).status).toBe(0);
+    expect(helper("tabula_copy_live", storage, rel).stdout).toContain(
+      "is already in storage",
+    );
+    writeFileSync(join(src, "state"), "today's data, changed later\n");
+    expect(helper("tabula_copy_live", storage, rel).status).toBe(1);
   });
 
   it("phase recover refuses a root that is not a tmpfs", () => {
