@@ -5,6 +5,7 @@
 // (newlines, spaces, leading dashes, quotes, $(...), unicode) so every flow
 // shows how it copes.
 import {
+  chmodSync,
   linkSync,
   mkdirSync,
   readdirSync,
@@ -62,8 +63,15 @@ export function createSandboxRoot(root: string): SandboxRootLayout {
     mkdirSync(dirname(path), { recursive: true });
     symlinkSync(target, path);
   };
-  const dir = (rel: string, mode = 0o755) =>
-    mkdirSync(join(root, rel), { recursive: true, mode });
+  // The mode is the folder's own: its parents are made with the default one
+  // (a recursive mkdir would give them 0555 too, and then nobody but root
+  // could make the folder inside).
+  const dir = (rel: string, mode = 0o755) => {
+    const path = join(root, rel);
+    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(path, { recursive: true });
+    chmodSync(path, mode);
+  };
 
   // The Nix store and the system profile (kept: /nix is never lost).
   const storeFile = (storePath: string, rel: string, content: string) =>

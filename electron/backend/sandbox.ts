@@ -425,6 +425,16 @@ export function createSandbox(
 ): Sandbox {
   const scenario = options.scenario ?? "livecd";
   const dir = mkdtempSync(join(options.parent ?? tmpdir(), "tabula-sandbox-"));
+  try {
+    return fillSandbox(dir, scenario);
+  } catch (error) {
+    // A half-made sandbox is of no use to anyone: leave nothing behind.
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function fillSandbox(dir: string, scenario: SandboxScenario): Sandbox {
   const rootPartition = join(dir, "nvme0n1p2");
   const installTarget = join(dir, "mnt");
   const converted = scenario === "stateless" || scenario === "livecd-converted";

@@ -11,7 +11,13 @@
 // of every screen land in test/.tmp/screenshots (the good ones are copied to
 // docs/screenshots/ by hand).
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -72,8 +78,11 @@ describeWith(
      */
     async function startServe(
       scenario: Scenario,
+      /** Run the server as this uid (and gid), e.g. "nobody", instead of ours. */
+      asUser?: number,
     ): Promise<{ url: string; done: () => Promise<void> }> {
       const workspace = mkdtempSync(path.join(tmpdir(), "renderer-e2e-"));
+      if (asUser !== undefined) chownSync(workspace, asUser, asUser);
       const serve = spawn(
         process.execPath,
         [
@@ -87,7 +96,18 @@ describeWith(
           "--workspace",
           workspace,
         ],
-        { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+        {
+          cwd: root,
+          stdio: ["ignore", "pipe", "pipe"],
+          ...(asUser === undefined
+            ? {}
+            : {
+                uid: asUser,
+                gid: asUser,
+                // Its state folder goes into the workspace it owns.
+                env: { ...process.env, HOME: workspace },
+              }),
+        },
       );
       servers.push(serve);
       const url = await new Promise<string>((resolve, reject) => {
@@ -135,9 +155,14 @@ describeWith(
     async function open(
       flow: string,
       scenario: Scenario,
-      options: { width?: number; height?: number; dark?: boolean } = {},
+      options: {
+        width?: number;
+        height?: number;
+        dark?: boolean;
+        asUser?: number;
+      } = {},
     ): Promise<Session> {
-      const server = await startServe(scenario);
+      const server = await startServe(scenario, options.asUser);
       const context = await browser.newContext({
         acceptDownloads: true,
         viewport: {
@@ -414,6 +439,48 @@ describeWith(
         await s.done();
       }
     }, 300_000);
+
+    // Not as root, the sandbox cannot run migrate for real (steps.sh refuses):
+    // Review must say so before Start, and the run must be the dry run it
+    // said. When the tests themselves do not run as root, the flow above
+    // already is this case.
+    it.skipIf(!isRoot)(
+      "migrates as an ordinary user: Review says it will be a dry run, and it is one",
+      async () => {
+        const s = await open("migrate-user", "livecd", { asUser: 65534 });
+        const { page } = s;
+        try {
+          await enabled(page.getByTestId("path-convert"));
+          await page.getByTestId("path-convert").click();
+          await heading(page, "This system");
+          await page.getByLabel("Host attribute").fill("tern");
+          await page.getByLabel("Hostname").fill("tern");
+          await next(page);
+          await heading(page, "Persistence");
+          await next(page);
+          await heading(page, "Review");
+          await visible(page.getByTestId("review-valid"), 30_000);
+          await page.getByTestId("phase-migrate").check();
+          await assertRunMode(s, "dry");
+          expect(
+            await page.getByTestId("review-run-mode").textContent(),
+          ).toContain("migrate must run as root");
+          await page.getByTestId("start-run").click();
+          await runToEnd(s);
+          await assertFinished(s, DRY);
+          expect(await page.getByTestId("run-summary").textContent()).toContain(
+            "migrate must run as root",
+          );
+        } finally {
+          await s.page.screenshot({
+            path: path.join(shots, `${s.flow}-last.png`),
+          });
+          await s.context.close();
+          await s.done();
+        }
+      },
+      300_000,
+    );
 
     it("recovers: Start, Recover (choose a path), Review, Run to the end, at 1024x768", async () => {
       const s = await open("recover", "stateless", {
