@@ -18,7 +18,10 @@ import { runSteps, writePlan } from "../../support/steps";
 const IMAGE_MIB = 9 * 1024;
 const IMAGE_BYTES = IMAGE_MIB * 1024 * 1024;
 
-function design(device: string, probed: Design["disk"]["probed"]): Design {
+function design(
+  device: string,
+  probed: NonNullable<Design["disk"]>["probed"],
+): Design {
   const base = installDesign();
   return {
     ...base,
@@ -48,7 +51,10 @@ describeWith(
       disks.cleanup();
     });
 
-    function refused(probed: Design["disk"]["probed"], message: RegExp) {
+    function refused(
+      probed: NonNullable<Design["disk"]>["probed"],
+      message: RegExp,
+    ) {
       const disk = disks.create("review-identity", IMAGE_MIB);
       const name = `refused-${targets.length}`;
       const plan = writePlan(
