@@ -143,6 +143,26 @@ describe("Recover screen, from the old-root/ quarantine", () => {
     });
   });
 
+  it("does not offer the LiveCD's own root as the running system", async () => {
+    const { w } = await open();
+    await settle();
+    const live = w.get("[data-testid=source-live]").element as HTMLInputElement;
+    expect(live.disabled).toBe(true);
+    expect(w.get("[data-testid=live-on-livecd]").text()).toContain(
+      "Not from the LiveCD",
+    );
+    const running = sampleFacts({
+      os: { kind: "nixos", prettyName: "NixOS", versionId: "25.11" },
+    });
+    unmount?.();
+    const again = await open(running);
+    await settle();
+    expect(
+      (again.w.get("[data-testid=source-live]").element as HTMLInputElement)
+        .disabled,
+    ).toBe(false);
+  });
+
   it("asks for a folder only when no quarantine was found", async () => {
     const { ctx, w } = await open(sampleFacts(), "/dev/sdx9");
     await settle();
