@@ -12,6 +12,8 @@
 // by renaming inside the folder, as the migration does; the real migration
 // is tested on it in test/integration/electron/backend/sandbox-migrate.test.ts.
 import {
+  chmodSync,
+  existsSync,
   mkdirSync,
   readdirSync,
   renameSync,
@@ -55,11 +57,11 @@ function makeParents(from: string, to: string, rel: string): void {
   const parents: string[] = [];
   for (let p = dirname(rel); p !== "." && p !== "/"; p = dirname(p))
     parents.unshift(p);
-  for (const p of parents)
-    mkdirSync(join(to, p), {
-      recursive: true,
-      mode: statSync(join(from, p)).mode & 0o7777,
-    });
+  for (const p of parents) {
+    if (existsSync(join(to, p))) continue;
+    mkdirSync(join(to, p));
+    chmodSync(join(to, p), statSync(join(from, p)).mode & 0o7777);
+  }
 }
 
 /**
@@ -70,13 +72,16 @@ export function createConvertedPartition(dir: string): void {
   createSandboxRoot(dir);
   const persistent = join(dir, "persistent");
   const quarantine = join(dir, QUARANTINE);
-  mkdirSync(persistent, { mode: 0o755 });
+  mkdirSync(persistent);
+  chmodSync(persistent, 0o755);
   for (const path of SANDBOX_PERSISTED) {
     const rel = path.slice(1);
     makeParents(dir, persistent, rel);
     renameSync(join(dir, rel), join(persistent, rel));
   }
-  mkdirSync(quarantine, { mode: 0o755 });
+  // Only root looks into the quarantine, as the migration makes it.
+  mkdirSync(quarantine);
+  chmodSync(quarantine, 0o700);
   for (const name of readdirSync(dir))
     if (!["nix", "persistent", QUARANTINE].includes(name))
       renameSync(join(dir, name), join(quarantine, name));

@@ -5,6 +5,7 @@
 // (newlines, spaces, leading dashes, quotes, $(...), unicode) so every flow
 // shows how it copes.
 import {
+  chmodSync,
   linkSync,
   mkdirSync,
   readdirSync,
@@ -62,13 +63,14 @@ export function createSandboxRoot(root: string): SandboxRootLayout {
     mkdirSync(dirname(path), { recursive: true });
     symlinkSync(target, path);
   };
-  // The mode is the folder's own: its missing parents get 0755 (a recursive
-  // mkdir would give them the mode too, and a 0555 /var/empty would make a
-  // read-only /var, in which a user's Tabula could create nothing more).
+  // The mode is the folder's own: its parents are made with the default one
+  // (a recursive mkdir would give them 0555 too, and then nobody but root
+  // could make the folder inside).
   const dir = (rel: string, mode = 0o755) => {
     const path = join(root, rel);
     mkdirSync(dirname(path), { recursive: true });
-    mkdirSync(path, { recursive: true, mode });
+    mkdirSync(path, { recursive: true });
+    chmodSync(path, mode);
   };
 
   // The Nix store and the system profile (kept: /nix is never lost).

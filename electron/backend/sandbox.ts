@@ -425,6 +425,16 @@ export function createSandbox(
 ): Sandbox {
   const scenario = options.scenario ?? "livecd";
   const dir = mkdtempSync(join(options.parent ?? tmpdir(), "tabula-sandbox-"));
+  try {
+    return fillSandbox(dir, scenario);
+  } catch (error) {
+    // A half-made sandbox is of no use to anyone: leave nothing behind.
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function fillSandbox(dir: string, scenario: SandboxScenario): Sandbox {
   const rootPartition = join(dir, "nvme0n1p2");
   const installTarget = join(dir, "mnt");
   const converted = scenario === "stateless" || scenario === "livecd-converted";
@@ -521,7 +531,7 @@ export function sandboxRun(
       );
     case "recover":
       return dry(
-        "recover copies into persistent storage and rebuilds the running NixOS: in the sandbox it runs as a dry run.",
+        "recover brings the chosen paths into persistent storage and rebuilds NixOS (nixos-rebuild, from the LiveCD through nixos-enter): in the sandbox it runs as a dry run.",
       );
   }
 }

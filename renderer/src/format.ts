@@ -38,3 +38,19 @@ export function age(iso: string, now = Date.now()): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/**
+ * A file name as it can be read on screen: control characters (a newline, a
+ * tab, an escape) written as \n, \t, \x1b, so a name never breaks a line
+ * or hides inside one. Spaces are kept (show it with white-space: pre).
+ */
+export function visibleName(name: string): string {
+  // eslint-disable-next-line no-control-regex -- finding them is the point
+  return name.replace(/[\u0000-\u001f\u007f]/g, (c) =>
+    c === "\n"
+      ? "\\n"
+      : c === "\t"
+        ? "\\t"
+        : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}

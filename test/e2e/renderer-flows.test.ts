@@ -1,19 +1,22 @@
 // The three flows, as a new user walks them, in Debian's Chromium against the
 // real `tabula serve --sandbox` (started here for each flow on a free port
 // with a temp workspace, in the sandbox scenario the flow needs: the LiveCD to
-// install, the installed NixOS to convert, the stateless system to recover;
-// never a mock server): install, convert and recover each go to
-// the Run screen and run the sandbox plan to the end; the step list and the
-// progress bar must reach done and 100%, with no console error. Screenshots
+// install and migrate, the installed NixOS to convert, the stateless system
+// to recover from the live root, the LiveCD beside a converted install to
+// recover from its old-root/; never a mock server): each goes to the Run
+// screen and runs the sandbox plan to the end; the Review screen must say
+// beforehand what really runs (a dry run, or migrate for real on the
+// sandbox's folder when root), the step list and the progress bar must reach
+// done and 100%, and the summary must match, with no console error. Screenshots
 // of every screen land in test/.tmp/screenshots (the good ones are copied to
 // docs/screenshots/ by hand).
 import { spawn, type ChildProcess } from "node:child_process";
 import {
+  chownSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
-  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -29,6 +32,10 @@ import { chromiumPath, describeWith } from "../support/needs";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const shots = path.join(root, "test/.tmp/screenshots");
+type Scenario = "livecd" | "installed" | "stateless" | "livecd-converted";
+/** The sandbox runs migrate for real only as root (docs/probe-and-sandbox.md). */
+const isRoot = process.getuid?.() === 0;
+const DRY = "Dry run finished: nothing was changed";
 
 describeWith(
   ["chromium", "build"],
@@ -36,7 +43,6 @@ describeWith(
   () => {
     let browser: Browser;
     const servers: ChildProcess[] = [];
-    const cleanups: (() => void)[] = [];
 
     beforeAll(async () => {
       mkdirSync(shots, { recursive: true });
@@ -57,7 +63,6 @@ describeWith(
     afterAll(async () => {
       await browser?.close();
       for (const serve of servers) await stop(serve);
-      for (const clean of cleanups) clean();
     });
 
     async function stop(serve: ChildProcess) {
@@ -72,9 +77,12 @@ describeWith(
      * workspace; resolves to the printed address (with its token).
      */
     async function startServe(
-      scenario: "livecd" | "installed" | "stateless",
+      scenario: Scenario,
+      /** Run the server as this uid (and gid), e.g. "nobody", instead of ours. */
+      asUser?: number,
     ): Promise<{ url: string; done: () => Promise<void> }> {
       const workspace = mkdtempSync(path.join(tmpdir(), "renderer-e2e-"));
+      if (asUser !== undefined) chownSync(workspace, asUser, asUser);
       const serve = spawn(
         process.execPath,
         [
@@ -88,7 +96,18 @@ describeWith(
           "--workspace",
           workspace,
         ],
-        { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+        {
+          cwd: root,
+          stdio: ["ignore", "pipe", "pipe"],
+          ...(asUser === undefined
+            ? {}
+            : {
+                uid: asUser,
+                gid: asUser,
+                // Its state folder goes into the workspace it owns.
+                env: { ...process.env, HOME: workspace },
+              }),
+        },
       );
       servers.push(serve);
       const url = await new Promise<string>((resolve, reject) => {
@@ -135,10 +154,15 @@ describeWith(
     /** A fresh page (one controlling client at a time: each test closes its own). */
     async function open(
       flow: string,
-      scenario: "livecd" | "installed" | "stateless",
-      options: { width?: number; height?: number; dark?: boolean } = {},
+      scenario: Scenario,
+      options: {
+        width?: number;
+        height?: number;
+        dark?: boolean;
+        asUser?: number;
+      } = {},
     ): Promise<Session> {
-      const server = await startServe(scenario);
+      const server = await startServe(scenario, options.asUser);
       const context = await browser.newContext({
         acceptDownloads: true,
         viewport: {
@@ -229,7 +253,23 @@ describeWith(
       }
     }
 
-    async function assertFinished(s: Session) {
+    /** The Review screen says what pressing Start will really do. */
+    async function assertRunMode(s: Session, really: "dry" | "sandbox-real") {
+      const said = s.page.getByTestId("review-run-mode");
+      await visible(said, 15_000);
+      await expect
+        .poll(() => said.textContent())
+        .toContain(
+          really === "dry"
+            ? "What really runs: a dry run. Every command is printed; nothing is changed."
+            : "What really runs: this phase, for real, on the sandbox's own folder.",
+        );
+      expect(await s.page.getByTestId("start-run").textContent()).toMatch(
+        really === "dry" ? /^Start dry run/ : /^Start: /,
+      );
+    }
+
+    async function assertFinished(s: Session, title: string) {
       const { page } = s;
       await expect
         .poll(
@@ -246,9 +286,9 @@ describeWith(
         states.join(","),
       ).toBe(true);
       expect(states).toContain("done");
-      expect(await page.getByTestId("run-summary").textContent()).toMatch(
-        /^Finished/,
-      );
+      expect(
+        await page.getByTestId("run-summary").locator("h2").textContent(),
+      ).toBe(title);
       expect(s.problems).toEqual([]);
     }
 
@@ -296,19 +336,18 @@ describeWith(
         await heading(page, "Review");
         await visible(page.getByTestId("review-valid"), 30_000);
         await visible(page.getByTestId("destructive").first());
+        await assertRunMode(s, "dry");
         await s.shot("review");
         await page
           .getByTestId("generated-files")
           .getByRole("button", { name: "nixos/persistence.nix" })
           .click();
         await s.shot("files", page.getByTestId("generated-files"));
+        // Nothing will change, so nothing is asked: straight to the terminal.
         await page.getByTestId("start-run").click();
-        await visible(page.getByTestId("confirm-run"));
-        await s.shot("confirm");
-        await page.getByTestId("confirm-run").click();
         await runToEnd(s);
         await s.shot("run-finished");
-        await assertFinished(s);
+        await assertFinished(s, DRY);
         // Save log: the full log of the run, as a download.
         const [download] = await Promise.all([
           page.waitForEvent("download"),
@@ -349,14 +388,13 @@ describeWith(
         await heading(page, "Review");
         await visible(page.getByTestId("review-valid"), 30_000);
         await visible(page.getByTestId("flake-diff"));
+        await assertRunMode(s, "dry");
         await s.shot("review");
         await s.shot("flake-diff", page.getByTestId("flake-diff"));
         await page.getByTestId("start-run").click();
-        if (await page.getByTestId("confirm-run").isVisible())
-          await page.getByTestId("confirm-run").click();
         await runToEnd(s);
         await s.shot("run-finished");
-        await assertFinished(s);
+        await assertFinished(s, DRY);
       } finally {
         await s.page.screenshot({
           path: path.join(shots, `${s.flow}-last.png`),
@@ -386,13 +424,13 @@ describeWith(
         await expect
           .poll(() => page.getByTestId("review-summary").textContent())
           .toContain("moves what you keep");
+        await assertRunMode(s, "sandbox-real");
         await s.shot("review-migrate");
         await page.getByTestId("start-run").click();
-        if (await page.getByTestId("confirm-run").isVisible())
-          await page.getByTestId("confirm-run").click();
+        await page.getByTestId("confirm-run").click();
         await runToEnd(s);
         await s.shot("run-finished");
-        await assertFinished(s);
+        await assertFinished(s, "Finished in the sandbox");
       } finally {
         await s.page.screenshot({
           path: path.join(shots, `${s.flow}-last.png`),
@@ -401,6 +439,42 @@ describeWith(
         await s.done();
       }
     }, 300_000);
+
+    // steps.sh runs migrate without root on a folder the user owns (it only
+    // renames there, and the kernel checks every rename), so a Tabula started
+    // by an ordinary user really migrates its own sandbox folder too.
+    it.skipIf(!isRoot)(
+      "migrates as an ordinary user: Review says it really runs on the sandbox's folder, and it does",
+      async () => {
+        const s = await open("migrate-user", "livecd", { asUser: 65534 });
+        const { page } = s;
+        try {
+          await enabled(page.getByTestId("path-convert"));
+          await page.getByTestId("path-convert").click();
+          await heading(page, "This system");
+          await page.getByLabel("Host attribute").fill("tern");
+          await page.getByLabel("Hostname").fill("tern");
+          await next(page);
+          await heading(page, "Persistence");
+          await next(page);
+          await heading(page, "Review");
+          await visible(page.getByTestId("review-valid"), 30_000);
+          await page.getByTestId("phase-migrate").check();
+          await assertRunMode(s, "sandbox-real");
+          await page.getByTestId("start-run").click();
+          await page.getByTestId("confirm-run").click();
+          await runToEnd(s);
+          await assertFinished(s, "Finished in the sandbox");
+        } finally {
+          await s.page.screenshot({
+            path: path.join(shots, `${s.flow}-last.png`),
+          });
+          await s.context.close();
+          await s.done();
+        }
+      },
+      300_000,
+    );
 
     it("recovers: Start, Recover (choose a path), Review, Run to the end, at 1024x768", async () => {
       const s = await open("recover", "stateless", {
@@ -422,56 +496,114 @@ describeWith(
           })
           .toContain("Chosen: 1");
         await s.shot("recover");
-        // The old-root/ quarantine, browsed folder by folder through listDir.
-        // The sandbox has no real old-root/ folder, so the test makes one and
-        // types its path, as a user does after mounting the partition.
-        const quarantine = mkdtempSync(
-          path.join(tmpdir(), "renderer-e2e-old-root-"),
-        );
-        mkdirSync(path.join(quarantine, "var/lib/app"), { recursive: true });
-        writeFileSync(
-          path.join(quarantine, "var/lib/app/state.db"),
-          "x".repeat(4096),
-        );
-        mkdirSync(path.join(quarantine, "home/alice"), { recursive: true });
-        writeFileSync(path.join(quarantine, "home/alice/notes.txt"), "hello");
-        cleanups.push(() =>
-          rmSync(quarantine, { recursive: true, force: true }),
-        );
+        // The running system's own quarantine (/nix/old-root) is there too,
+        // read from its partition: nothing to type.
         await page.getByTestId("source-old-root").check();
-        await page.locator("#quarantine").fill(quarantine);
-        await page.getByRole("button", { name: "Browse" }).click();
-        const folder = page
-          .locator("[data-testid=quarantine-tree] button[aria-expanded]")
-          .first();
-        await visible(folder, 30_000);
-        await folder.click();
-        await expect
-          .poll(() => folder.getAttribute("aria-expanded"), { timeout: 10_000 })
-          .toBe("true");
-        await s.shot("quarantine", page.getByTestId("quarantine-tree"));
+        await visible(page.getByTestId("quarantine-tree"), 30_000);
+        expect(await page.locator("#quarantine").count()).toBe(0);
         await page.getByTestId("source-live").check();
         await next(page);
         await heading(page, "Review");
         await visible(page.getByTestId("review-valid"), 30_000);
+        await assertRunMode(s, "dry");
         await s.shot("review");
         await page.getByTestId("start-run").click();
-        if (await page.getByTestId("confirm-run").isVisible())
-          await page.getByTestId("confirm-run").click();
         await runToEnd(s);
         await s.shot("run-finished");
-        await assertFinished(s);
+        await assertFinished(s, DRY);
         // Back to Review and run again: the kept-alive Run screen starts the
         // new run in the same terminal, and it too runs to the end.
         await page.getByRole("button", { name: "Back to Review" }).click();
         await heading(page, "Review");
         await enabled(page.getByTestId("start-run"));
         await page.getByTestId("start-run").click();
-        if (await page.getByTestId("confirm-run").isVisible())
-          await page.getByTestId("confirm-run").click();
         await heading(page, "Bring");
         await runToEnd(s);
-        await assertFinished(s);
+        await assertFinished(s, DRY);
+      } finally {
+        await s.page.screenshot({
+          path: path.join(shots, `${s.flow}-last.png`),
+        });
+        await s.context.close();
+        await s.done();
+      }
+    }, 300_000);
+
+    it("recovers from the LiveCD: the converted install's old-root/ in a tree, Review, Run to the end", async () => {
+      const s = await open("recover-livecd", "livecd-converted");
+      const { page } = s;
+      try {
+        await enabled(page.getByTestId("path-recover"));
+        await page.getByTestId("path-recover").click();
+        await heading(page, "Recover");
+        // The quarantine the probe found, read from its partition: no folder to type.
+        await expect
+          .poll(() => page.getByTestId("quarantine-on").textContent(), {
+            timeout: 15_000,
+          })
+          .toContain("old-root/ on /dev/nvme0n1p2");
+        const tree = page.getByTestId("quarantine-tree");
+        await visible(tree, 30_000);
+        expect(await page.locator("#quarantine").count()).toBe(0);
+        // A folder's button says "Open P", then "Close P" once it is open.
+        const openFolder = async (p: string) => {
+          await tree
+            .getByRole("button", { name: `Open ${p}`, exact: true })
+            .click();
+          await visible(
+            tree.getByRole("button", { name: `Close ${p}`, exact: true }),
+          );
+        };
+        for (const p of ["/home", "/home/alice", "/home/alice/Documents"])
+          await openFolder(p);
+        // A folder of hostile names, listed exactly.
+        await openFolder("/home/alice/Documents/odd names");
+        await visible(tree.getByText("$(echo pwned)", { exact: true }));
+        await page.getByTestId("pick-/home/alice/Documents/odd names").check();
+        const card = page.getByTestId("quarantine");
+        await card.evaluate((el) => el.scrollIntoView({ block: "start" }));
+        await s.shot("quarantine", card);
+        for (const p of ["/var", "/var/lib"]) await openFolder(p);
+        await page.getByTestId("pick-/var/lib/docker").check();
+        await expect
+          .poll(() => page.getByTestId("chosen").textContent())
+          .toContain("Chosen: 2");
+
+        // From the LiveCD the flake cannot be read: "Where the system is"
+        // opens by itself and the user names the host; the boot partition
+        // is the ESP beside the install.
+        await expect
+          .poll(() =>
+            page
+              .getByTestId("where")
+              .evaluate((d) => (d as HTMLDetailsElement).open),
+          )
+          .toBe(true);
+        expect(await page.getByLabel("Boot partition").inputValue()).toBe(
+          "/dev/disk/by-uuid/A1B2-C3D4",
+        );
+        await page.getByLabel("Host attribute").fill("tern");
+        await next(page);
+        await heading(page, "Review");
+        await visible(page.getByTestId("review-valid"), 30_000);
+        await assertRunMode(s, "dry");
+        await s.shot("review");
+        await page.getByTestId("start-run").click();
+        await runToEnd(s);
+        await s.shot("run-finished");
+        await assertFinished(s, DRY);
+        // The log shows the restore of each chosen path, hostile name quoted.
+        const [download] = await Promise.all([
+          page.waitForEvent("download"),
+          page.getByTestId("save-log").click(),
+        ]);
+        const log = readFileSync((await download.path())!, "utf8");
+        expect(log).toContain(
+          `$ tabula_restore "$TARGET"/nix persistent old-root 'home/alice/Documents/odd names'`,
+        );
+        expect(log).toContain(
+          `$ tabula_restore "$TARGET"/nix persistent old-root var/lib/docker`,
+        );
       } finally {
         await s.page.screenshot({
           path: path.join(shots, `${s.flow}-last.png`),

@@ -8,7 +8,11 @@ import type {
   Mode,
 } from "../../../shared/design/types";
 import { DESIGN_FORMAT } from "../../../shared/design/types";
-import type { Disk, MachineFacts } from "../../../shared/machine/types";
+import type {
+  Disk,
+  FoundInstall,
+  MachineFacts,
+} from "../../../shared/machine/types";
 
 /** The essentials every stateless system keeps (see the catalog for reasons). */
 export interface BaseEntries {
@@ -86,7 +90,7 @@ export function newDesign(
       nix: nixFs(facts),
       configDir: facts?.nixosConfig?.dir ?? "/etc/nixos",
       flakeAttr: facts?.nixosConfig?.flakeAttr ?? "",
-      ...(bootFs(facts) ? { boot: bootFs(facts)! } : {}),
+      ...(recoverBoot(facts) ? { boot: recoverBoot(facts)! } : {}),
       add: { directories: [], files: [], users: {} },
     };
     if (facts?.nixosConfig?.flakeAttr)
@@ -181,14 +185,18 @@ function bootFs(
 
 /**
  * From the LiveCD nothing is mounted at /boot: the ESP is the FAT partition
- * on the disk that holds the NixOS install the probe found.
+ * on the disk that holds the NixOS install the probe found (by default the
+ * one a conversion would take).
  */
-function espBeside(
+export function espBeside(
   facts: MachineFacts | null,
+  install: FoundInstall | null = facts?.installs.find(
+    (i) => i.migrationPending,
+  ) ??
+    facts?.installs.find((i) => !i.converted) ??
+    null,
 ): (FsRef & { mountPoint: string }) | null {
-  const found =
-    facts?.installs.find((i) => i.migrationPending) ??
-    facts?.installs.find((i) => !i.converted);
+  const found = install;
   const disk = facts?.disks.find((d) =>
     d.partitions.some((p) => p.path === found?.device),
   );
@@ -203,11 +211,26 @@ function espBeside(
 }
 
 /** A partition's stable name (/dev/disk/by-uuid/...) when the probe knows its UUID. */
-function stableName(facts: MachineFacts | null, device: string): string {
+export function stableName(facts: MachineFacts | null, device: string): string {
   const part = facts?.disks
     .flatMap((d) => d.partitions)
     .find((p) => p.path === device);
   return part?.uuid ? `/dev/disk/by-uuid/${part.uuid}` : device;
+}
+
+/** The boot filesystem a recover design rebuilds with: the mounted one, or from the LiveCD the ESP beside the quarantine. */
+function recoverBoot(
+  facts: MachineFacts | null,
+): (FsRef & { mountPoint: string }) | null {
+  return (
+    bootFs(facts) ??
+    espBeside(
+      facts,
+      facts?.installs.find((i) => i.hasOldRoot) ??
+        facts?.installs.find((i) => i.converted) ??
+        null,
+    )
+  );
 }
 
 /** The partition holding /nix: mounted on a stateless system; found by the probe from the LiveCD. */
@@ -218,10 +241,18 @@ function nixFs(facts: MachineFacts | null): FsRef {
     facts?.installs.find((i) => i.hasOldRoot) ??
     facts?.installs.find((i) => i.converted);
   return found
-    ? {
-        device: stableName(facts, found.device),
-        fsType: found.fsType,
-        options: [],
-      }
+    ? nixRefFor(facts, found)
     : { device: "", fsType: "", options: [] };
+}
+
+/** How a recover design mounts an install's partition at /nix (its subvolume included). */
+export function nixRefFor(
+  facts: MachineFacts | null,
+  install: FoundInstall,
+): FsRef {
+  return {
+    device: stableName(facts, install.device),
+    fsType: install.fsType,
+    options: install.subvolume ? [`subvol=${install.subvolume}`] : [],
+  };
 }

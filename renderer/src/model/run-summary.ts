@@ -8,12 +8,22 @@ export interface RunSummary {
   lines: string[];
 }
 
+/** How the run really went, as the backend said when it started it (runPhase). */
+export interface HowItRan {
+  /** Nothing was changed: every command was only printed. */
+  dryRun: boolean;
+  /** A dry run the user asked for (else the backend made it one, e.g. the sandbox). */
+  askedDryRun: boolean;
+  /** On the sandbox's pretend machine. */
+  sandbox: boolean;
+  /** The backend's sentence on what really ran, if any. */
+  note: string | null;
+}
+
 export function runSummary(
   status: RunStatus,
   design: Design | null,
-  dryRun: boolean,
-  /** The backend's word on what really ran (the sandbox), if it differs from what was asked. */
-  note: string | null = null,
+  how: HowItRan,
 ): RunSummary | null {
   if (status.state === "running") return null;
   const failed = status.steps.find((s) => s.state === "failed");
@@ -43,7 +53,7 @@ export function runSummary(
       ],
     };
 
-  if (dryRun)
+  if (how.dryRun && how.askedDryRun)
     return {
       tone: "ok",
       title: "Dry run finished: nothing was changed",
@@ -74,17 +84,31 @@ export function runSummary(
     ],
   };
   const next = lines[status.phase] ?? [];
-  if (note)
+  const why = how.note ? [how.note] : [];
+  // A dry run the backend chose (the sandbox, where this phase cannot really run).
+  if (how.dryRun)
+    return {
+      tone: "ok",
+      title: "Dry run finished: nothing was changed",
+      lines: [
+        ...why,
+        "Every command was printed in the terminal.",
+        ...(next.length
+          ? ["On a real machine, the real run would end with:", ...next]
+          : []),
+      ],
+    };
+  if (how.sandbox)
     return {
       tone: "ok",
       title: "Finished in the sandbox",
       lines: [
         counts,
-        note,
+        ...why,
         ...(next.length
           ? ["On a real machine, the result would be:", ...next]
           : []),
       ],
     };
-  return { tone: "ok", title: "Finished", lines: [counts, ...next] };
+  return { tone: "ok", title: "Finished", lines: [counts, ...why, ...next] };
 }

@@ -3,7 +3,11 @@
 // shows all of it, and the chosen phase is what the Run screen runs.
 import { defineStore } from "pinia";
 import { computed, ref } from "vue";
-import type { GeneratedFile, PlanPreview } from "../../../shared/api/contract";
+import type {
+  GeneratedFile,
+  PlanPreview,
+  RunMode,
+} from "../../../shared/api/contract";
 import type { Phase, PhaseName, Step } from "../../../shared/plan/types";
 import { useDesignStore } from "./design";
 import { messageOf, useSessionStore } from "./session";
@@ -63,6 +67,41 @@ export const usePlanStore = defineStore("plan", () => {
     }
   }
 
+  /**
+   * How the chosen phase will really run, as the backend says before it
+   * runs (runMode): the Review screen shows it, so the user knows whether
+   * pressing Start changes anything. `forcedDry`: the backend runs this
+   * phase dry even when a real run is asked for (the sandbox).
+   */
+  const runMode = ref<
+    (RunMode & { phase: PhaseName; asked: boolean; forcedDry: boolean }) | null
+  >(null);
+  const runModeError = ref<string | null>(null);
+  let runModeAsk = 0;
+
+  async function checkRunMode(p: PhaseName, dryRun: boolean): Promise<void> {
+    const ask = ++runModeAsk;
+    try {
+      const api = useSessionStore().api();
+      const [asked, real] = await Promise.all([
+        api.call("runMode", { phase: p, dryRun }),
+        dryRun ? api.call("runMode", { phase: p, dryRun: false }) : null,
+      ]);
+      if (ask !== runModeAsk) return;
+      runMode.value = {
+        ...asked,
+        phase: p,
+        asked: dryRun,
+        forcedDry: (real ?? asked).dryRun,
+      };
+      runModeError.value = null;
+    } catch (e) {
+      if (ask !== runModeAsk) return;
+      runMode.value = null;
+      runModeError.value = `Tabula could not tell how this phase will run: ${messageOf(e)}`;
+    }
+  }
+
   function choose(name: PhaseName): void {
     if (phases.value.some((p) => p.name === name)) chosenPhase.value = name;
   }
@@ -83,5 +122,8 @@ export const usePlanStore = defineStore("plan", () => {
     stale,
     refresh,
     choose,
+    runMode,
+    runModeError,
+    checkRunMode,
   };
 });

@@ -1,6 +1,7 @@
 // Recover a missed path: on a running stateless system, from the scanner's
 // findings on the live tmpfs root; from the LiveCD, from the old-root/
-// quarantine a conversion left, browsed folder by folder. The chosen paths
+// quarantine a conversion left, browsed folder by folder straight from the
+// partition the probe found it on (listQuarantine). The chosen paths
 // become the design's `recover.add`, which the recover phase brings into
 // persistent storage and adds to the persistence config.
 import { defineStore } from "pinia";
@@ -18,9 +19,16 @@ export interface Chosen {
   bytes: number;
 }
 
+/**
+ * What the tree shows: the old-root/ of an install the probe found, read
+ * from its partition (listQuarantine), or a folder on this machine (listDir).
+ */
+export type TreeSource =
+  | { kind: "install"; device: string; subvolume: string | null }
+  | { kind: "folder"; root: string };
+
 export const useRecoverStore = defineStore("recover", () => {
-  /** The folder listDir browses (the quarantine or the live root), as the backend names it. */
-  const treeRoot = ref<string | null>(null);
+  const source = ref<TreeSource | null>(null);
   /** Loaded folders: absolute path inside the tree -> its entries. */
   const folders = ref<Record<string, DirEntryInfo[]>>({});
   const open = ref<Record<string, boolean>>({});
@@ -69,12 +77,20 @@ export const useRecoverStore = defineStore("recover", () => {
   }
 
   async function browse(path: string): Promise<void> {
-    if (!treeRoot.value) return;
+    const from = source.value;
+    if (!from) return;
     loading.value[path] = true;
     try {
-      const r = await useSessionStore()
-        .api()
-        .call("listDir", { root: treeRoot.value, path });
+      const api = useSessionStore().api();
+      const r =
+        from.kind === "install"
+          ? await api.call("listQuarantine", {
+              device: from.device,
+              subvolume: from.subvolume,
+              path,
+            })
+          : await api.call("listDir", { root: from.root, path });
+      if (source.value !== from) return; // another tree was opened meanwhile
       folders.value[path] = [...r.entries].sort(
         (a, b) =>
           Number(b.kind === "dir") - Number(a.kind === "dir") ||
@@ -82,7 +98,8 @@ export const useRecoverStore = defineStore("recover", () => {
       );
       error.value = null;
     } catch (e) {
-      error.value = `${path} could not be listed: ${messageOf(e)}`;
+      if (source.value === from)
+        error.value = `${path} could not be listed: ${messageOf(e)}`;
     } finally {
       loading.value[path] = false;
     }
@@ -93,11 +110,20 @@ export const useRecoverStore = defineStore("recover", () => {
     if (open.value[path] && !folders.value[path]) await browse(path);
   }
 
-  async function openTree(root: string): Promise<void> {
-    treeRoot.value = root;
+  async function openTree(from: TreeSource): Promise<void> {
+    source.value = from;
     folders.value = {};
     open.value = { "/": true };
+    error.value = null;
     await browse("/");
+  }
+
+  function isOpenOn(from: TreeSource): boolean {
+    const s = source.value;
+    if (!s || s.kind !== from.kind) return false;
+    return s.kind === "install" && from.kind === "install"
+      ? s.device === from.device && s.subvolume === from.subvolume
+      : s.kind === "folder" && from.kind === "folder" && s.root === from.root;
   }
 
   /** Choose or unchoose a path; home paths go to their user's list. */
@@ -134,7 +160,7 @@ export const useRecoverStore = defineStore("recover", () => {
   }
 
   return {
-    treeRoot,
+    source,
     folders,
     open,
     loading,
@@ -146,6 +172,7 @@ export const useRecoverStore = defineStore("recover", () => {
     browse,
     toggleFolder,
     openTree,
+    isOpenOn,
     toggle,
   };
 });

@@ -17,6 +17,12 @@ export const useRunStore = defineStore("run", () => {
   const runId = ref<string | null>(null);
   const terminalId = ref<string | null>(null);
   const phase = ref<PhaseName | null>(null);
+  /** A dry run as the user asked for it on the Review screen. */
+  const askedDryRun = ref(false);
+  /**
+   * Whether the run really is a dry run, as runPhase answered (the sandbox
+   * makes most phases dry runs); until it answers, what was asked.
+   */
   const dryRun = ref(false);
   const status = ref<RunStatus | null>(null);
   const exitCode = ref<number | null>(null);
@@ -112,6 +118,7 @@ export const useRunStore = defineStore("run", () => {
     reset();
     starting.value = true;
     phase.value = opts.phase;
+    askedDryRun.value = opts.dryRun;
     dryRun.value = opts.dryRun;
     subscribe();
     try {
@@ -126,6 +133,7 @@ export const useRunStore = defineStore("run", () => {
         });
       runId.value = r.runId;
       terminalId.value = r.terminalId;
+      dryRun.value = r.dryRun;
       note.value = r.note ?? null;
       for (const e of early.splice(0))
         if (e.terminalId === r.terminalId) deliver(e.terminalId, e.data);
@@ -210,6 +218,7 @@ export const useRunStore = defineStore("run", () => {
     runId,
     terminalId,
     phase,
+    askedDryRun,
     dryRun,
     status,
     exitCode,

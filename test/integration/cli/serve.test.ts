@@ -115,9 +115,13 @@ describe("tabula serve", () => {
           /^Sandbox folder: (\S+) \(thrown away when Tabula stops\)$/m.exec(
             io.stdout(),
           )![1]!;
-        expect(existsSync(path.join(folder, "nvme0n1p2", "etc", "nixos"))).toBe(
-          true,
-        );
+        // After the conversion: the kept state, the quarantine, the live root.
+        for (const made of [
+          "nvme0n1p2/persistent/etc/nixos",
+          "nvme0n1p2/old-root/var/lib/docker",
+          "root/var/lib/docker",
+        ])
+          expect(existsSync(path.join(folder, made)), made).toBe(true);
       },
     );
     expect(exit).toBe(0);

@@ -523,15 +523,30 @@ describeWith(["bash"], "WebSocket API", () => {
       },
     });
     // A real install was asked for: the sandbox's disks are pretend, so it
-    // runs as a dry run on the sandbox's target folder, and says so.
+    // runs as a dry run on the sandbox's target folder, and says so, before
+    // (runMode) and when it starts.
+    const before = (await c.call("runMode", {
+      phase: "install",
+      dryRun: false,
+    })) as { result: { dryRun: boolean; note: string } };
+    expect(before.result.dryRun).toBe(true);
+    expect(before.result.note).toMatch(/install runs as a dry run/);
     const started = (await c.call("runPhase", {
       design: example,
       phase: "install",
       dryRun: false,
       cols: 100,
       rows: 30,
-    })) as { result: { runId: string; terminalId: string; note: string } };
-    expect(started.result.note).toMatch(/install runs as a dry run/);
+    })) as {
+      result: {
+        runId: string;
+        terminalId: string;
+        dryRun: boolean;
+        note: string;
+      };
+    };
+    expect(started.result.dryRun).toBe(true);
+    expect(started.result.note).toBe(before.result.note);
     const { runId, terminalId } = started.result;
     const final = await c.next(
       (m) =>

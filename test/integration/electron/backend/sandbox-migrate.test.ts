@@ -18,11 +18,14 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { openWorkspace } from "../../../../electron/backend/files";
+import { createBackend } from "../../../../electron/backend/services";
 import {
   createSandbox,
   sandboxRun,
   type Sandbox,
 } from "../../../../electron/backend/sandbox";
+import { SANDBOX_PERSISTED } from "../../../../electron/backend/sandbox-converted";
 import {
   HOSTILE_NAMES,
   SANDBOX_USER,
@@ -245,5 +248,156 @@ describeWith(["root", "bash"], "a real migrate on the sandbox", () => {
     const result = runMigrate();
     expect(result.status).toBe(0);
     expect(inventory(sandbox.rootPartition)).toEqual(before);
+  });
+});
+
+describeWith(
+  ["bash"],
+  "what the backend says migrate will do, as root or not",
+  () => {
+    /** A sandbox backend that believes it runs as root, or not. */
+    async function backendAs(isRoot: boolean) {
+      const sandbox = createSandbox();
+      const backend = createBackend({
+        version: "test",
+        machine: "sandbox",
+        sandbox,
+        files: await openWorkspace(sandbox.dir),
+        stateDir: join(sandbox.dir, "state"),
+        isRoot,
+      });
+      const handlers = backend.handlersFor({
+        transport: "electron",
+        controlling: () => true,
+      });
+      return {
+        sandbox,
+        handlers,
+        backend,
+        close: async () => {
+          await backend.close();
+          sandbox.dispose();
+        },
+      };
+    }
+
+    it("as root: a real run of the sandbox's folder, and a dry run when asked", async () => {
+      const b = await backendAs(true);
+      try {
+        expect(
+          await b.handlers.runMode({ phase: "migrate", dryRun: false }),
+        ).toEqual({
+          dryRun: false,
+          note: expect.stringContaining(
+            `migrate really moves the files of the sandbox's pretend root partition (the folder ${b.sandbox.rootPartition})`,
+          ),
+        });
+        expect(
+          await b.handlers.runMode({ phase: "migrate", dryRun: true }),
+        ).toEqual({
+          dryRun: true,
+          note: "A dry run, as asked: every command is printed and nothing is changed, not even in the sandbox's folder.",
+        });
+        for (const phase of ["prepare", "bootloader"] as const)
+          expect(
+            (await b.handlers.runMode({ phase, dryRun: false })).dryRun,
+          ).toBe(true);
+      } finally {
+        await b.close();
+      }
+    });
+
+    // steps.sh runs migrate without root on a folder the user owns (only
+    // renames, checked by the kernel), so being root changes nothing here;
+    // the e2e test runs the server as nobody end to end.
+    it("not as root: migrate still really runs on the sandbox's own folder", async () => {
+      const asRoot = await backendAs(true);
+      const notRoot = await backendAs(false);
+      try {
+        const said = await notRoot.handlers.runMode({
+          phase: "migrate",
+          dryRun: false,
+        });
+        expect(said.dryRun).toBe(false);
+        expect(said.note).toContain(
+          `migrate really moves the files of the sandbox's pretend root partition (the folder ${notRoot.sandbox.rootPartition})`,
+        );
+        const rootSaid = await asRoot.handlers.runMode({
+          phase: "migrate",
+          dryRun: false,
+        });
+        expect(rootSaid.dryRun).toBe(false);
+      } finally {
+        await asRoot.close();
+        await notRoot.close();
+      }
+    });
+  },
+);
+
+/** Every path under `dir` with its kind and mode, Tabula's own folder left out. */
+function shape(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, rel: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const r = `${rel}/${e.name}`;
+      if (r === "/.tabula") continue;
+      const st = lstatSync(join(d, e.name));
+      out.push(
+        `${r} ${e.isDirectory() ? "d" : e.isSymbolicLink() ? "l" : "f"} ${(st.mode & 0o7777).toString(8)}`,
+      );
+      if (e.isDirectory()) walk(join(d, e.name), r);
+    }
+  };
+  walk(dir, "");
+  return out.sort();
+}
+
+describeWith(["root", "bash"], "the sandbox's converted partition", () => {
+  it("is exactly what a real migrate makes of the pretend root with what it persisted", () => {
+    const home = `/home/${SANDBOX_USER}/`;
+    const isDir = (p: string) =>
+      lstatSync(join(fresh.rootPartition, p)).isDirectory();
+    const fresh = createSandbox();
+    const converted = createSandbox({ scenario: "livecd-converted" });
+    try {
+      const system = SANDBOX_PERSISTED.filter((p) => !p.startsWith(home));
+      const user = SANDBOX_PERSISTED.filter((p) => p.startsWith(home));
+      const design = structuredClone(DESIGN);
+      design.persistence = {
+        ...design.persistence,
+        directories: system.filter(isDir),
+        files: system.filter((p) => !isDir(p)),
+        users: {
+          [SANDBOX_USER]: {
+            directories: user.filter(isDir).map((p) => p.slice(home.length)),
+            files: user
+              .filter((p) => !isDir(p))
+              .map((p) => p.slice(home.length)),
+          },
+        },
+      };
+      const { design: valid } = validateDesign(design);
+      const files = planStepFiles(valid!);
+      if (!files.ok) throw new Error(JSON.stringify(files.problems));
+      const planDir = join(fresh.dir, "plan");
+      for (const f of files.files) {
+        mkdirSync(join(planDir, f.path, ".."), { recursive: true });
+        writeFileSync(join(planDir, f.path), f.content);
+      }
+      const run = sandboxRun("migrate", fresh);
+      const result = spawnSync(
+        "bash",
+        [join(planDir, "steps.sh"), "migrate", "--yes", ...run.args],
+        { encoding: "utf8" },
+      );
+      expect(result.status, result.stderr).toBe(0);
+      expect(shape(converted.rootPartition)).toEqual(
+        shape(fresh.rootPartition),
+      );
+    } finally {
+      fresh.dispose();
+      converted.dispose();
+    }
   });
 });

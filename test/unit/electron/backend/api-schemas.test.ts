@@ -24,6 +24,19 @@ describe("API argument schemas", () => {
       }).ok,
     ).toBe(true);
     expect(checkArgs("scan", {}).ok).toBe(true);
+    expect(
+      checkArgs("listQuarantine", {
+        device: "/dev/nvme0n1p2",
+        subvolume: null,
+        path: "/var/lib",
+      }).ok,
+    ).toBe(true);
+    expect(
+      checkArgs("listQuarantine", { device: "/dev/vdb2", path: "" }).ok,
+    ).toBe(true);
+    expect(checkArgs("runMode", { phase: "migrate", dryRun: false }).ok).toBe(
+      true,
+    );
     expect(checkArgs("terminalAck", { terminalId: "t1", chars: 5000 }).ok).toBe(
       true,
     );
@@ -47,6 +60,18 @@ describe("API argument schemas", () => {
       },
       '"args.phase" must be one of "install", "prepare", "migrate", "bootloader", "recover"',
     ],
+    [
+      "listQuarantine",
+      { device: "nvme0n1p2", path: "/" },
+      '"args.device" must be a device path such as /dev/sda2',
+    ],
+    [
+      "listQuarantine",
+      { device: "/dev/sda2", root: "/", path: "/" },
+      '"args" has unknown field "root"; remove it',
+    ],
+    ["listQuarantine", { device: "/dev/sda2" }, '"args.path" is required'],
+    ["runMode", { phase: "migrate" }, '"args.dryRun" is required'],
     [
       "openShell",
       { cols: 80.5, rows: 24 },

@@ -52,6 +52,27 @@ describe("a new design from what the probe found", () => {
     });
   });
 
+  it("from the LiveCD, a recover design mounts the quarantine's partition and the ESP beside it", () => {
+    const d = newDesign("recover", livecd(), baseEntries());
+    expect(d.recover?.nix).toEqual({
+      device: "/dev/disk/by-uuid/1111-2222",
+      fsType: "ext4",
+      options: [],
+    });
+    expect(d.recover?.boot).toEqual({
+      device: "/dev/disk/by-uuid/AB12-CD34",
+      fsType: "vfat",
+      options: [],
+      mountPoint: "/boot",
+    });
+    // Only the host attribute is left to the user.
+    d.recover!.flakeAttr = "orchid";
+    d.recover!.add.directories.push("/var/lib/docker");
+    expect(
+      validateDesign(d).problems.filter((p) => p.severity === "error"),
+    ).toEqual([]);
+  });
+
   it("takes stateVersion from the NixOS it runs on, never from another OS", () => {
     const nixos = livecd();
     nixos.os = {

@@ -5,14 +5,22 @@ import { useDesignStore } from "../../../../renderer/src/stores/design";
 import { useFlowStore } from "../../../../renderer/src/stores/flow";
 import { useRunStore } from "../../../../renderer/src/stores/run";
 import { useSessionStore } from "../../../../renderer/src/stores/session";
+import type { ApiArgs, RunMode } from "../../../../shared/api/contract";
 import {
   installDesign,
   mountWith,
+  sampleFacts,
   samplePreview,
   settle,
   setup,
   until,
 } from "../support";
+
+/** runMode as a backend answers it: `forced` phases run dry whatever is asked. */
+function runModeOf(forced: Record<string, string>) {
+  return async ({ phase, dryRun }: ApiArgs<"runMode">): Promise<RunMode> =>
+    forced[phase] ? { dryRun: true, note: forced[phase] } : { dryRun };
+}
 
 let unmount: (() => void) | null = null;
 afterEach(() => unmount?.());
@@ -46,7 +54,10 @@ describe("Review screen", () => {
   });
 
   it("asks before a destructive run, then hands the phase to the Run screen", async () => {
-    const ctx = setup({ plan: async () => samplePreview() });
+    const ctx = setup({
+      plan: async () => samplePreview(),
+      runMode: runModeOf({}),
+    });
     useSessionStore();
     await settle();
     useDesignStore().load(installDesign(), "t", null);
@@ -92,5 +103,87 @@ describe("Review screen", () => {
     expect(
       w.get("[data-testid=start-run]").attributes("disabled"),
     ).toBeDefined();
+  });
+
+  it("says before Start that the sandbox runs the phase as a dry run, and asks nothing then", async () => {
+    const note =
+      "The sandbox's disks are pretend: install runs as a dry run, printing every command and changing nothing.";
+    const ctx = setup({
+      plan: async () => samplePreview(),
+      runMode: runModeOf({ install: note }),
+    });
+    await useSessionStore().greet();
+    useDesignStore().load(installDesign(), "t", null);
+    const flow = useFlowStore();
+    flow.choose("install");
+    for (let i = 0; i < 3; i++) flow.goNext();
+    const w = mountWith(ReviewScreen, ctx);
+    unmount = () => w.unmount();
+    await until(() => w.find("[data-testid=review-run-mode]").exists());
+    const said = w.get("[data-testid=review-run-mode]").text();
+    expect(said).toContain(
+      "What really runs: a dry run. Every command is printed; nothing is changed.",
+    );
+    expect(said).toContain(note);
+    expect(w.get("[data-testid=destructive]").text()).toMatch(
+      /^A real run changes data on \/dev\/nvme0n1/,
+    );
+    expect(w.get("[data-testid=destructive]").text()).not.toContain(
+      "asks you to type",
+    );
+    const box = w.get("[data-testid=dry-run]").element as HTMLInputElement;
+    expect([box.checked, box.disabled]).toEqual([true, true]);
+    expect(w.text()).toContain("(the only way the sandbox runs this phase)");
+    expect(w.get("[data-testid=start-run]").text()).toBe("Start dry run →");
+    await w.get("[data-testid=start-run]").trigger("click");
+    expect((w.get("dialog").element as HTMLDialogElement).open).toBe(false);
+    expect(useRunStore().requested).toEqual({
+      phase: "install",
+      dryRun: false,
+    });
+  });
+
+  it("says when the sandbox really runs the phase on its folder, and when the real machine does", async () => {
+    const moves =
+      "migrate really moves the files of the sandbox's pretend root partition (the folder /tmp/tabula-sandbox-x/nvme0n1p2).";
+    for (const machine of ["sandbox", "real"] as const) {
+      const ctx = setup(
+        {
+          plan: async () => samplePreview(),
+          runMode: async ({ dryRun }) =>
+            machine === "sandbox"
+              ? {
+                  dryRun,
+                  note: dryRun
+                    ? "A dry run, as asked: every command is printed and nothing is changed, not even in the sandbox's folder."
+                    : moves,
+                }
+              : { dryRun },
+        },
+        sampleFacts({ machine }),
+      );
+      await useSessionStore().greet();
+      useDesignStore().load(installDesign(), "t", null);
+      const w = mountWith(ReviewScreen, ctx);
+      await until(() => w.find("[data-testid=review-run-mode]").exists());
+      expect(w.get("[data-testid=review-run-mode]").text()).toBe(
+        machine === "sandbox"
+          ? `What really runs: this phase, for real, on the sandbox's own folder.${moves}`
+          : "What really runs: every command below, for real, on this machine.",
+      );
+      expect(w.get("[data-testid=start-run]").text()).toMatch(/^Start: /);
+      // Asking for a dry run changes what is said before anything runs.
+      await w.get("[data-testid=dry-run]").setValue(true);
+      await until(
+        () =>
+          w.find("[data-testid=review-run-mode]").exists() &&
+          w.get("[data-testid=review-run-mode]").text().includes("a dry run"),
+      );
+      expect(w.get("[data-testid=start-run]").text()).toBe("Start dry run →");
+      expect(
+        (w.get("[data-testid=dry-run]").element as HTMLInputElement).disabled,
+      ).toBe(false);
+      w.unmount();
+    }
   });
 });

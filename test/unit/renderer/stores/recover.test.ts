@@ -54,7 +54,7 @@ describe("recover store", () => {
     });
     useDesignStore().load(recoverDesign(), "t", null);
     const recover = useRecoverStore();
-    await recover.openTree("/mnt/old-root");
+    await recover.openTree({ kind: "folder", root: "/mnt/old-root" });
     expect(recover.folders["/"]?.map((e) => e.name)).toEqual([
       "var",
       "zeta.txt",
@@ -101,7 +101,58 @@ describe("recover store", () => {
     });
     useDesignStore().load(recoverDesign(), "t", null);
     const recover = useRecoverStore();
-    await recover.openTree("/nope");
+    await recover.openTree({ kind: "folder", root: "/nope" });
     expect(recover.error).toBe("/ could not be listed: not a folder");
+  });
+
+  it("browses an install's quarantine from its partition, and keeps the latest tree", async () => {
+    let answer: (() => void) | null = null;
+    const ctx = setup({
+      listQuarantine: async ({ device }) => {
+        if (device === "/dev/slow")
+          await new Promise<void>((r) => (answer = r));
+        return {
+          entries: [
+            {
+              name: device === "/dev/slow" ? "stale" : "etc",
+              kind: "dir" as const,
+              bytes: 0,
+              mtime: "2025-01-01T00:00:00Z",
+            },
+          ],
+        };
+      },
+    });
+    useDesignStore().load(recoverDesign(), "t", null);
+    const recover = useRecoverStore();
+    const slow = recover.openTree({
+      kind: "install",
+      device: "/dev/slow",
+      subvolume: null,
+    });
+    await recover.openTree({
+      kind: "install",
+      device: "/dev/vdb2",
+      subvolume: "/@",
+    });
+    answer!();
+    await slow;
+    // The slow answer for the tree left behind is dropped.
+    expect(recover.folders["/"]?.map((e) => e.name)).toEqual(["etc"]);
+    expect(
+      recover.isOpenOn({
+        kind: "install",
+        device: "/dev/vdb2",
+        subvolume: "/@",
+      }),
+    ).toBe(true);
+    expect(
+      ctx.fake.calls
+        .filter((c) => c.method === "listQuarantine")
+        .map((c) => c.args),
+    ).toEqual([
+      { device: "/dev/slow", subvolume: null, path: "/" },
+      { device: "/dev/vdb2", subvolume: "/@", path: "/" },
+    ]);
   });
 });

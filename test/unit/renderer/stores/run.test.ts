@@ -138,6 +138,20 @@ describe("run store", () => {
     expect(run.note).toBe("install runs as a dry run in the sandbox.");
   });
 
+  it("takes whether the run really is dry from the backend, and keeps what was asked", async () => {
+    const { run } = runSetup({
+      runPhase: async () => ({
+        runId: "r1",
+        terminalId: "t1",
+        dryRun: true,
+        note: "install runs as a dry run in the sandbox.",
+      }),
+    });
+    run.request("install", false);
+    await run.startRequested(80, 24);
+    expect([run.askedDryRun, run.dryRun]).toEqual([false, true]);
+  });
+
   it("says why a phase could not start", async () => {
     const { run } = runSetup({
       runPhase: async () => {
