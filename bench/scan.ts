@@ -11,7 +11,9 @@
 import { spawnSync } from "node:child_process";
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -94,6 +96,25 @@ function timeScan(): { ms: number; entries: number; files: number } {
   };
 }
 
+/**
+ * The floor for any scanner in Node: the same walk (readdir with file types)
+ * with no logic, without and with the one lstat per entry that sizes and
+ * times need. find -xdev never stats a file, which is why it is faster.
+ */
+function timeWalk(withLstat: boolean): number {
+  const start = performance.now();
+  const stack = [tree];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = `${dir}/${entry.name}`;
+      if (withLstat) lstatSync(path);
+      if (entry.isDirectory()) stack.push(path);
+    }
+  }
+  return performance.now() - start;
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -108,6 +129,8 @@ const find: number[] = [];
 const scan: number[] = [];
 const du: number[] = [];
 const findStat: number[] = [];
+const walk: number[] = [];
+const walkLstat: number[] = [];
 let last = { entries: 0, files: 0 };
 for (let r = 0; r < ROUNDS; r++) {
   find.push(timeProcess("find", [tree, "-xdev"]));
@@ -118,6 +141,8 @@ for (let r = 0; r < ROUNDS; r++) {
   findStat.push(
     timeProcess("find", [tree, "-xdev", "-printf", "%s %T@ %i %n %y %p\\0"]),
   );
+  walk.push(timeWalk(false));
+  walkLstat.push(timeWalk(true));
 }
 
 // Start-up, apart: the CLI on an empty root (tsx, module loading, one tiny scan).
@@ -145,9 +170,12 @@ console.log(
     row("scan, in-process (`scanRoot`)", scan),
     row("`find DIR -xdev -printf` with sizes, times, inodes", findStat),
     row("`du -s DIR`", du),
+    row("Node floor: the walk alone (readdir with types)", walk),
+    row("Node floor: the walk + one lstat per entry", walkLstat),
     "",
     `Start-up, apart: \`tabula scan\` on an empty root ${median(startup).toFixed(0)} ms; \`find\` on an empty folder ${median(findStartup).toFixed(1)} ms.`,
     `Scan vs find-with-stat (the same syscalls): ${(median(scan) / median(findStat)).toFixed(2)}×.`,
+    `Scan vs the Node floor with lstat (its logic's own cost): ${(median(scan) / median(walkLstat)).toFixed(2)}×.`,
   ].join("\n"),
 );
 if (args.includes("--clean")) rmSync(tree, { recursive: true, force: true });
