@@ -24,6 +24,10 @@ describe("Persistence screen", () => {
     const w = mountWith(PersistenceScreen, ctx);
     unmount = () => w.unmount();
     await settle();
+    // Each preset's button says which preset it adds.
+    expect(w.get("[data-testid=preset-desktop]").attributes("aria-label")).toBe(
+      "Add: Desktop",
+    );
     const row = w.get("[data-testid='entry-/var/lib/nixos']");
     expect(row.text()).toContain("NixOS's map of user and group ids");
     await until(
