@@ -185,6 +185,7 @@ describeWith(
         .toMatch(/^Connected over websocket/);
       let n = 0;
       const shot = async (name: string, at?: Locator) => {
+        await assertFits(page);
         n += 1;
         if (at) await at.scrollIntoViewIfNeeded();
         else
@@ -200,6 +201,36 @@ describeWith(
         });
       };
       return { context, page, problems, shot, flow, done: server.done };
+    }
+
+    /**
+     * Nothing is cut off or pushed sideways: the screen never scrolls
+     * horizontally (code and terminals scroll inside their own boxes), each
+     * step of the sidebar holds its problem count, the top bar fits.
+     */
+    async function assertFits(page: Page) {
+      const misfits = await page.evaluate(() => {
+        const out: string[] = [];
+        const main = document.querySelector("main");
+        if (main && main.scrollWidth > main.clientWidth + 1)
+          out.push(
+            `the screen scrolls sideways (${main.scrollWidth} > ${main.clientWidth})`,
+          );
+        for (const step of document.querySelectorAll("nav.steps .step")) {
+          const box = step.getBoundingClientRect();
+          for (const part of step.children) {
+            const r = part.getBoundingClientRect();
+            if (r.right > box.right + 0.5)
+              out.push(`sidebar "${step.textContent}" sticks out`);
+          }
+        }
+        for (const part of document.querySelectorAll("header.top > *")) {
+          if (part.getBoundingClientRect().right > window.innerWidth + 0.5)
+            out.push(`top bar "${part.textContent}" is cut off`);
+        }
+        return out;
+      });
+      expect(misfits).toEqual([]);
     }
 
     async function heading(page: Page, text: string) {
@@ -331,6 +362,11 @@ describeWith(
         await next(page);
         await heading(page, "Persistence");
         await page.getByTestId("preset-desktop").click();
+        // A problem on the current step: its count fits the sidebar.
+        await page.getByLabel("Persistent storage").fill("persist");
+        await visible(page.getByTestId("nav-persistence").locator(".tag"));
+        await assertFits(page);
+        await page.getByLabel("Persistent storage").fill("/nix/persistent");
         await s.shot("persistence");
         await next(page);
         await heading(page, "Review");
