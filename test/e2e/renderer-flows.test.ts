@@ -464,9 +464,45 @@ describeWith(
         await s.shot("review-migrate");
         await page.getByTestId("start-run").click();
         await page.getByTestId("confirm-run").click();
-        await runToEnd(s);
+        // The screen says the terminal waits for the device name.
+        const waiting = page.getByTestId("run-waiting");
+        await visible(waiting, 30_000);
+        const asked =
+          /The terminal is waiting for you: type (\/dev\/\S+) and press Enter/.exec(
+            (await waiting.textContent()) ?? "",
+          );
+        expect(asked).not.toBeNull();
+        await s.shot("run-asks");
+        // A wrong answer stops before the step changes anything, and says so.
+        await page.getByTestId("terminal").click();
+        await page.keyboard.type("/dev/sda");
+        await page.keyboard.press("Enter");
+        await visible(page.getByTestId("run-summary"), 30_000);
+        expect(
+          await page.getByTestId("run-summary").locator("h2").textContent(),
+        ).toBe("Stopped: not confirmed");
+        await heading(page, ": not confirmed");
+        await s.shot("run-not-confirmed");
+        // Run again, answering what the screen says the terminal asks.
+        await page.getByRole("button", { name: "Run again (resumes)" }).click();
+        const deadline = Date.now() + 120_000;
+        while (!(await page.getByTestId("run-summary").isVisible())) {
+          if (Date.now() > deadline) throw new Error("the run did not end");
+          const text = (await waiting.isVisible())
+            ? await waiting.textContent()
+            : "";
+          const m = /type (\/dev\/\S+) and press Enter/.exec(text ?? "");
+          if (m) {
+            await page.getByTestId("terminal").click();
+            await page.keyboard.type(m[1]!);
+            await page.keyboard.press("Enter");
+            await expect.poll(() => waiting.isVisible()).toBe(false);
+          }
+          await page.waitForTimeout(250);
+        }
         await s.shot("run-finished");
         await assertFinished(s, "Finished in the sandbox");
+        expect(await waiting.isVisible()).toBe(false);
       } finally {
         await s.page.screenshot({
           path: path.join(shots, `${s.flow}-last.png`),
