@@ -90,4 +90,17 @@ describe("the app shell and Start screen", () => {
       "1 problem",
     );
   });
+
+  it("shows a design file that could not be opened on the Start screen too (no footer there)", async () => {
+    const ctx = setup();
+    const w = mountWith(App, ctx);
+    unmount = () => w.unmount();
+    await settle();
+    expect(w.find("footer").exists()).toBe(false);
+    expect(useDesignStore().importJson("{nope", "x.json")).toBe(false);
+    await settle();
+    expect(w.get("main [data-testid=file-error]").text()).toMatch(
+      /^x\.json was not opened: it is not valid JSON/,
+    );
+  });
 });
