@@ -39,9 +39,10 @@ export function passwordProblem(
   password: string,
   repeat: string,
 ): string | null {
-  if (password.length === 0) return "Type a password.";
-  if (password !== repeat) return "The two passwords differ; type them again.";
+  if (password.length === 0) return "Password: type the user's password.";
+  if (password !== repeat)
+    return "Repeat password: the two passwords differ; type them again.";
   if (password.length < 8)
-    return "Use at least 8 characters: this password guards sudo and logins.";
+    return "Password: use at least 8 characters; this password guards sudo and logins.";
   return null;
 }

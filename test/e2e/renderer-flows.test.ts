@@ -185,6 +185,7 @@ describeWith(
         .toMatch(/^Connected over websocket/);
       let n = 0;
       const shot = async (name: string, at?: Locator) => {
+        await assertFits(page);
         n += 1;
         if (at) await at.scrollIntoViewIfNeeded();
         else
@@ -200,6 +201,36 @@ describeWith(
         });
       };
       return { context, page, problems, shot, flow, done: server.done };
+    }
+
+    /**
+     * Nothing is cut off or pushed sideways: the screen never scrolls
+     * horizontally (code and terminals scroll inside their own boxes), each
+     * step of the sidebar holds its problem count, the top bar fits.
+     */
+    async function assertFits(page: Page) {
+      const misfits = await page.evaluate(() => {
+        const out: string[] = [];
+        const main = document.querySelector("main");
+        if (main && main.scrollWidth > main.clientWidth + 1)
+          out.push(
+            `the screen scrolls sideways (${main.scrollWidth} > ${main.clientWidth})`,
+          );
+        for (const step of document.querySelectorAll("nav.steps .step")) {
+          const box = step.getBoundingClientRect();
+          for (const part of step.children) {
+            const r = part.getBoundingClientRect();
+            if (r.right > box.right + 0.5)
+              out.push(`sidebar "${step.textContent}" sticks out`);
+          }
+        }
+        for (const part of document.querySelectorAll("header.top > *")) {
+          if (part.getBoundingClientRect().right > window.innerWidth + 0.5)
+            out.push(`top bar "${part.textContent}" is cut off`);
+        }
+        return out;
+      });
+      expect(misfits).toEqual([]);
     }
 
     async function heading(page: Page, text: string) {
@@ -331,6 +362,11 @@ describeWith(
         await next(page);
         await heading(page, "Persistence");
         await page.getByTestId("preset-desktop").click();
+        // A problem on the current step: its count fits the sidebar.
+        await page.getByLabel("Persistent storage").fill("persist");
+        await visible(page.getByTestId("nav-persistence").locator(".tag"));
+        await assertFits(page);
+        await page.getByLabel("Persistent storage").fill("/nix/persistent");
         await s.shot("persistence");
         await next(page);
         await heading(page, "Review");
@@ -428,9 +464,45 @@ describeWith(
         await s.shot("review-migrate");
         await page.getByTestId("start-run").click();
         await page.getByTestId("confirm-run").click();
-        await runToEnd(s);
+        // The screen says the terminal waits for the device name.
+        const waiting = page.getByTestId("run-waiting");
+        await visible(waiting, 30_000);
+        const asked =
+          /The terminal is waiting for you: type (\/dev\/\S+) and press Enter/.exec(
+            (await waiting.textContent()) ?? "",
+          );
+        expect(asked).not.toBeNull();
+        await s.shot("run-asks");
+        // A wrong answer stops before the step changes anything, and says so.
+        await page.getByTestId("terminal").click();
+        await page.keyboard.type("/dev/sda");
+        await page.keyboard.press("Enter");
+        await visible(page.getByTestId("run-summary"), 30_000);
+        expect(
+          await page.getByTestId("run-summary").locator("h2").textContent(),
+        ).toBe("Stopped: not confirmed");
+        await heading(page, ": not confirmed");
+        await s.shot("run-not-confirmed");
+        // Run again, answering what the screen says the terminal asks.
+        await page.getByRole("button", { name: "Run again (resumes)" }).click();
+        const deadline = Date.now() + 120_000;
+        while (!(await page.getByTestId("run-summary").isVisible())) {
+          if (Date.now() > deadline) throw new Error("the run did not end");
+          const text = (await waiting.isVisible())
+            ? await waiting.textContent()
+            : "";
+          const m = /type (\/dev\/\S+) and press Enter/.exec(text ?? "");
+          if (m) {
+            await page.getByTestId("terminal").click();
+            await page.keyboard.type(m[1]!);
+            await page.keyboard.press("Enter");
+            await expect.poll(() => waiting.isVisible()).toBe(false);
+          }
+          await page.waitForTimeout(250);
+        }
         await s.shot("run-finished");
         await assertFinished(s, "Finished in the sandbox");
+        expect(await waiting.isVisible()).toBe(false);
       } finally {
         await s.page.screenshot({
           path: path.join(shots, `${s.flow}-last.png`),
@@ -506,6 +578,10 @@ describeWith(
         await heading(page, "Review");
         await visible(page.getByTestId("review-valid"), 30_000);
         await assertRunMode(s, "dry");
+        // At 1024x768 the sticky Start box stays one row high (its label
+        // wraps, the button does not), leaving the screen to read.
+        const box = await page.locator(".run-box").boundingBox();
+        expect(box!.height).toBeLessThan(90);
         await s.shot("review");
         await page.getByTestId("start-run").click();
         await runToEnd(s);

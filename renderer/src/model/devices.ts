@@ -6,13 +6,17 @@ import type {
   MachineFacts,
   Partition,
 } from "../../../shared/machine/types";
-import { diskSize } from "../format";
+import { diskSize, formatBytes } from "../format";
 
 export interface DeviceInfo {
   path: string;
   disk: Disk | null;
   partition: Partition | null;
-  /** One line: model and size, and for a partition the disk it is on. */
+  /**
+   * One line: model and size, and for a partition the disk it is on. No
+   * parentheses of its own at the top level, so it reads after a colon or a
+   * dash wherever a device is named.
+   */
   description: string;
 }
 
@@ -41,7 +45,7 @@ export function describeDevice(
         path,
         disk,
         partition,
-        description: `partition ${partition.path} (${partition.fsType ?? "no filesystem"}, ${diskSize(partition.sizeBytes)}) of ${disk.path}, ${disk.model ?? "unknown model"}`,
+        description: `${partition.fsType ? `${partition.fsType} partition` : "unformatted partition"} ${partition.path} of ${formatBytes(partition.sizeBytes)} on ${disk.path}, ${disk.model ?? "unknown model"}`,
       };
   }
   return {

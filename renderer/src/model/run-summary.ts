@@ -1,6 +1,12 @@
 // What just happened and what to do next, after a run ends, in plain words.
 import type { Design } from "../../../shared/design/types";
 import type { RunStatus } from "../../../shared/progress/types";
+import { plural } from "../format";
+
+/** Exit statuses of the step script (shared/plan/steps-lib.sh, TABULA_EXIT_*). */
+const EXIT_REFUSED = 2;
+const EXIT_MISSING_TOOL = 3;
+const EXIT_NOT_CONFIRMED = 4;
 
 export interface RunSummary {
   tone: "ok" | "danger" | "warn";
@@ -29,22 +35,57 @@ export function runSummary(
   const failed = status.steps.find((s) => s.state === "failed");
   const done = status.steps.filter((s) => s.state === "done").length;
   const skipped = status.steps.filter((s) => s.state === "skipped").length;
-  const counts = `${done} steps done${skipped ? `, ${skipped} already done before` : ""}.`;
+  const counts = `${plural(done, "step")} done${skipped ? `, ${skipped} skipped (nothing left to do there)` : ""}.`;
+  const step = failed ? `“${failed.title}”` : "the next step";
+
+  // The step script's exit statuses (docs/step-script.md, "Exit status").
+  if (status.exitCode === EXIT_NOT_CONFIRMED)
+    return {
+      tone: "warn",
+      title: "Stopped: not confirmed",
+      lines: [
+        `The answer typed in the terminal was not the one asked for, so ${step} did not run: nothing in it changed. ${counts}`,
+        "When you are ready, run the phase again (it picks up here) and type exactly what the terminal asks for.",
+      ],
+    };
 
   if (status.state === "cancelled")
     return {
       tone: "warn",
       title: "Cancelled",
       lines: [
-        `The run was stopped${failed ? ` during “${failed.title}”` : ""}. ${counts}`,
+        `The run was stopped${failed ? ` during ${step}` : ""}. ${counts}`,
         "Every step checks what is already done, so running the same phase again picks up where this one stopped.",
+      ],
+    };
+
+  if (status.exitCode === EXIT_REFUSED)
+    return {
+      tone: "danger",
+      title: failed ? `Refused at ${step}` : "Refused",
+      lines: [
+        `A check stopped the run before ${step} changed anything. ${counts}`,
+        "The terminal says why, on the line that starts with “Refused:”.",
+        "Fix what it names (in the design: go back to Review and make the plan again; or on this machine), then run the phase again: finished steps are skipped.",
+      ],
+    };
+
+  if (status.exitCode === EXIT_MISSING_TOOL)
+    return {
+      tone: "danger",
+      title: failed
+        ? `Stopped at ${step}: a tool is missing`
+        : "Stopped: a tool is missing",
+      lines: [
+        `This machine lacks a program ${step} needs; the terminal names it. ${counts}`,
+        "Run this phase where that program exists (the Tabula LiveCD, or the NixOS system itself): finished steps are skipped.",
       ],
     };
 
   if (status.state === "failed")
     return {
       tone: "danger",
-      title: failed ? `Failed at “${failed.title}”` : "The run failed",
+      title: failed ? `Failed at ${step}` : "The run failed",
       lines: [
         `The script stopped with exit code ${status.exitCode ?? "unknown"}. ${counts}`,
         "The terminal shows the command that failed and its message; the last lines say why.",
@@ -71,7 +112,8 @@ export function runSummary(
     ],
     prepare: [
       "The new configuration is built and set as the next boot entry; the running system is unchanged.",
-      "Next: boot the NixOS LiveCD, start Tabula, open this design and run the migrate phase. Your old generations stay in the boot menu in case you need them.",
+      "Next, keep this design where the LiveCD can read it: Export (top right) saves it as a .tabula.json file; copy that to a USB stick or another disk. The LiveCD's Tabula starts empty, and migrate must use the same design that prepare ran.",
+      "Then boot the NixOS LiveCD, start Tabula, Import the file and run the migrate phase. Your old generations stay in the boot menu in case you need them.",
     ],
     migrate: [
       "What you keep is now under persistent/ on the partition; everything else is in old-root/ (nothing was deleted).",

@@ -96,6 +96,23 @@ export const useFlowStore = defineStore("flow", () => {
     return i >= 0 && i <= reached.value;
   }
 
+  /** The screen where the field at a JSON path is edited, in the current path. */
+  function screenOf(path: string): ScreenId | null {
+    const top = path.split(/[.[]/)[0] ?? "";
+    const m = mode.value;
+    if (top === "persistence") return "persistence";
+    if (top === "disk") return "disk";
+    if (top === "convert") return "system";
+    if (top === "recover") return "recover";
+    if (top === "hostname" || top === "stateVersion")
+      return m === "install" ? "users" : m === "convert" ? "system" : "recover";
+    if (top === "root")
+      return m === "install" ? "disk" : m === "convert" ? "system" : null;
+    if (top === "users" || top === "groups")
+      return m === "install" ? "users" : "persistence";
+    return null;
+  }
+
   function reset(): void {
     mode.value = null;
     current.value = "start";
@@ -116,6 +133,7 @@ export const useFlowStore = defineStore("flow", () => {
     goNext,
     goBack,
     canGo,
+    screenOf,
     reset,
   };
 });

@@ -6,6 +6,7 @@ import { computed, ref } from "vue";
 import { AckBatcher } from "../../../shared/api/flow-control";
 import type { PhaseName } from "../../../shared/plan/types";
 import type { RunStatus } from "../../../shared/progress/types";
+import { promptAtEnd, type TerminalPrompt } from "../model/terminal-prompt";
 import { useDesignStore } from "./design";
 import { usePlanStore } from "./plan";
 import { messageOf, useSessionStore } from "./session";
@@ -30,6 +31,8 @@ export const useRunStore = defineStore("run", () => {
   const error = ref<string | null>(null);
   /** What the run really does when that differs from what was asked (the sandbox), one sentence. */
   const note = ref<string | null>(null);
+  /** The prompt the terminal's output ends with: the run waits for the user's answer. */
+  const waiting = ref<TerminalPrompt | null>(null);
   /** Asked for on the Review screen; the Run screen starts it once its terminal has a size. */
   const requested = ref<{ phase: PhaseName; dryRun: boolean } | null>(null);
 
@@ -74,11 +77,15 @@ export const useRunStore = defineStore("run", () => {
   }
 
   const early: { terminalId: string; data: string }[] = [];
+  /** The end of the output so far: enough for a prompt and the line before it. */
+  let tail = "";
   function deliver(id: string, data: string): void {
     if (terminalId.value === null) {
       early.push({ terminalId: id, data });
       return;
     }
+    tail = (tail + data).slice(-2000);
+    waiting.value = promptAtEnd(tail);
     if (sink) sink(data, () => ack(data.length));
     else pending.push(data);
   }
@@ -211,6 +218,8 @@ export const useRunStore = defineStore("run", () => {
     note.value = null;
     pending = [];
     early.length = 0;
+    tail = "";
+    waiting.value = null;
     acks = new AckBatcher();
   }
 
@@ -225,6 +234,7 @@ export const useRunStore = defineStore("run", () => {
     starting,
     error,
     note,
+    waiting,
     requested,
     state,
     finished,

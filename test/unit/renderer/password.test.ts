@@ -36,7 +36,7 @@ describe("password hashing (SHA-512 crypt)", () => {
   });
 
   it("asks for a repeated password of at least 8 characters", () => {
-    expect(passwordProblem("", "")).toBe("Type a password.");
+    expect(passwordProblem("", "")).toBe("Password: type the user's password.");
     expect(passwordProblem("abcdefgh", "abcdefgx")).toMatch(/differ/);
     expect(passwordProblem("abc", "abc")).toMatch(/at least 8/);
     expect(passwordProblem("correct horse", "correct horse")).toBeNull();

@@ -71,6 +71,10 @@ describe("design file menu", () => {
     expect((w.get("#save-name").element as HTMLInputElement).value).toBe(
       "orchid",
     );
+    // It says where the file goes, asked of the backend when not known yet.
+    expect(w.get("[aria-labelledby=save-title]").text()).toContain(
+      "Saved in /tmp/ws.",
+    );
     await w.get("form").trigger("submit");
     await settle();
     expect(ctx.fake.calls.find((c) => c.method === "saveDesign")?.args).toEqual(

@@ -11,7 +11,7 @@ describe("device descriptions", () => {
     expect(
       describeDevice(facts, "/dev/disk/by-uuid/1111-2222").description,
     ).toBe(
-      "partition /dev/nvme0n1p2 (ext4, 512 GB (476 GiB)) of /dev/nvme0n1, Samsung SSD 980 PRO 512GB",
+      "ext4 partition /dev/nvme0n1p2 of 476 GiB on /dev/nvme0n1, Samsung SSD 980 PRO 512GB",
     );
     expect(describeDevice(facts, "/dev/sdz").description).toBe(
       "not found on this machine",

@@ -3,6 +3,7 @@ import {
   runSummary,
   type HowItRan,
 } from "../../../../renderer/src/model/run-summary";
+import { STEPS_LIB } from "../../../../shared/plan/steps-lib";
 import { installDesign, sampleStatus } from "../support";
 
 /** A real run on a real machine, unless told otherwise. */
@@ -23,7 +24,7 @@ describe("run summary", () => {
     const s = runSummary(
       sampleStatus({
         state: "failed",
-        exitCode: 3,
+        exitCode: 1,
         steps: [
           { id: "a", title: "Check", state: "done" },
           { id: "b", title: "Partition /dev/nvme0n1", state: "failed" },
@@ -34,7 +35,7 @@ describe("run summary", () => {
     )!;
     expect(s.tone).toBe("danger");
     expect(s.title).toBe("Failed at “Partition /dev/nvme0n1”");
-    expect(s.lines.join(" ")).toMatch(/exit code 3\. 1 steps done\./);
+    expect(s.lines.join(" ")).toMatch(/exit code 1\. 1 step done\./);
     expect(s.lines.join(" ")).toMatch(
       /run the phase again: finished steps are skipped/,
     );
@@ -65,6 +66,74 @@ describe("run summary", () => {
     expect(dry.lines).toEqual([
       "Every command was printed in the terminal. Go back to Review to start the real run.",
     ]);
+  });
+
+  const ended = (
+    state: "failed" | "cancelled",
+    exitCode: number,
+    skipped = false,
+  ) =>
+    runSummary(
+      sampleStatus({
+        state,
+        exitCode,
+        steps: [
+          { id: "a", title: "Check", state: "done" },
+          { id: "m", title: "Mount", state: skipped ? "skipped" : "done" },
+          { id: "b", title: "Partition /dev/nvme0n1", state: "failed" },
+        ],
+      }),
+      installDesign(),
+      how(),
+    )!;
+
+  it("counts steps in plain words", () => {
+    expect(ended("failed", 1).lines[0]).toContain("2 steps done.");
+    expect(ended("failed", 1, true).lines[0]).toContain(
+      "1 step done, 1 skipped (nothing left to do there).",
+    );
+  });
+
+  it("says what each exit status of the step script means and what to do", () => {
+    // Not confirmed (4): the runner ends the run as cancelled.
+    const notConfirmed = ended("cancelled", 4);
+    expect(notConfirmed.title).toBe("Stopped: not confirmed");
+    expect(notConfirmed.lines.join(" ")).toMatch(
+      /“Partition \/dev\/nvme0n1” did not run: nothing in it changed.*type exactly what the terminal asks for/,
+    );
+    const refused = ended("failed", 2);
+    expect(refused.title).toBe("Refused at “Partition /dev/nvme0n1”");
+    expect(refused.lines.join(" ")).toMatch(/“Refused:”/);
+    const tool = ended("failed", 3);
+    expect(tool.title).toBe(
+      "Stopped at “Partition /dev/nvme0n1”: a tool is missing",
+    );
+    expect(tool.lines.join(" ")).toMatch(/Tabula LiveCD/);
+  });
+
+  it("uses the step script's own exit statuses", () => {
+    const statuses = Object.fromEntries(
+      [...STEPS_LIB.matchAll(/^TABULA_EXIT_([A-Z_]+)=(\d+)$/gm)].map((m) => [
+        m[1],
+        Number(m[2]),
+      ]),
+    );
+    expect(statuses).toMatchObject({
+      REFUSED: 2,
+      MISSING_TOOL: 3,
+      NOT_CONFIRMED: 4,
+    });
+  });
+
+  it("after prepare, says to export the design for the LiveCD", () => {
+    const s = runSummary(
+      sampleStatus({ phase: "prepare", state: "succeeded", exitCode: 0 }),
+      installDesign(),
+      how(),
+    )!;
+    expect(s.lines.join(" ")).toMatch(
+      /Export.*\.tabula\.json.*Import the file/,
+    );
   });
 
   it("explains a cancel", () => {

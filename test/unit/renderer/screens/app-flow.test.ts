@@ -77,4 +77,30 @@ describe("the app shell and Start screen", () => {
     );
     expect(w.get("main h1").text()).toBe("This system");
   });
+
+  it("counts each screen's problems in the sidebar, in words for screen readers", async () => {
+    const ctx = setup();
+    const w = mountWith(App, ctx);
+    unmount = () => w.unmount();
+    await settle();
+    await w.get("[data-testid=path-install]").trigger("click");
+    // A new install has no user yet: one problem, on Users.
+    await until(() => w.find("[data-testid=nav-users] .tag").exists());
+    expect(w.get("[data-testid=nav-users] .tag").attributes("aria-label")).toBe(
+      "1 problem",
+    );
+  });
+
+  it("shows a design file that could not be opened on the Start screen too (no footer there)", async () => {
+    const ctx = setup();
+    const w = mountWith(App, ctx);
+    unmount = () => w.unmount();
+    await settle();
+    expect(w.find("footer").exists()).toBe(false);
+    expect(useDesignStore().importJson("{nope", "x.json")).toBe(false);
+    await settle();
+    expect(w.get("main [data-testid=file-error]").text()).toMatch(
+      /^x\.json was not opened: it is not valid JSON/,
+    );
+  });
 });

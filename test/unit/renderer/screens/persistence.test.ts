@@ -24,6 +24,10 @@ describe("Persistence screen", () => {
     const w = mountWith(PersistenceScreen, ctx);
     unmount = () => w.unmount();
     await settle();
+    // Each preset's button says which preset it adds.
+    expect(w.get("[data-testid=preset-desktop]").attributes("aria-label")).toBe(
+      "Add: Desktop",
+    );
     const row = w.get("[data-testid='entry-/var/lib/nixos']");
     expect(row.text()).toContain("NixOS's map of user and group ids");
     await until(
@@ -38,15 +42,30 @@ describe("Persistence screen", () => {
     ).toHaveLength(1);
   });
 
-  it("adds a path by hand and refuses a relative system path with a sentence", async () => {
+  it("adds a path by hand; refuses a relative or malformed path with a sentence, adding nothing", async () => {
     const ctx = setup();
     const store = useDesignStore();
     store.load(installDesign(), "t", null);
     const w = mountWith(PersistenceScreen, ctx);
     unmount = () => w.unmount();
+    const before = JSON.stringify(store.design);
     await w.get("[data-testid=add-path]").setValue("var/lib/foo");
     await w.get("[data-testid=add-path-button]").trigger("submit");
-    expect(w.text()).toContain("Path: a system path starts with /");
+    expect(w.get("#add-path-error").text()).toBe(
+      "Path: a system path starts with /, e.g. /var/lib/foo.",
+    );
+    // A path validation would refuse is refused here, and nothing is added.
+    await w.get("[data-testid=add-path]").setValue("/var/../etc/shadow");
+    await w.get("[data-testid=add-path-button]").trigger("submit");
+    expect(w.get("#add-path-error").text()).toContain('".." segment');
+    expect(JSON.stringify(store.design)).toBe(before);
+    // The same folder with a trailing slash is the one already kept.
+    await w.get("[data-testid=add-path]").setValue("/var/lib/nixos/");
+    await w.get("[data-testid=add-path-button]").trigger("submit");
+    expect(w.get("#add-path-error").text()).toBe(
+      "Path: /var/lib/nixos is already kept.",
+    );
+    expect(JSON.stringify(store.design)).toBe(before);
     await w.get("[data-testid=add-path]").setValue("/var/lib/postgresql");
     await w.get("[data-testid=add-path-button]").trigger("submit");
     await settle();

@@ -99,6 +99,14 @@ describe("Recover screen, from the old-root/ quarantine", () => {
   it("opens the design's quarantine from its partition, with nothing to type", async () => {
     const { ctx, w, design } = await open();
     await until(() => w.find("[data-testid=quarantine-tree]").exists());
+    // Nothing chosen: one sentence says what to do, once.
+    await until(() =>
+      w.find("[data-testid=chosen] [data-testid=problem]").exists(),
+    );
+    expect(w.get("[data-testid=chosen]").text()).toContain(
+      "Nothing is chosen yet: tick at least one path to recover.",
+    );
+    expect(w.get("[data-testid=chosen]").text()).not.toMatch(/Nothing chosen/);
     expect(quarantineCalls(ctx)).toEqual([
       { device: "/dev/nvme0n1p2", subvolume: null, path: "/" },
     ]);
@@ -117,6 +125,10 @@ describe("Recover screen, from the old-root/ quarantine", () => {
     await w.get("[data-testid='pick-/var/tailscale']").setValue(true);
     expect(design.design!.recover!.add.directories).toEqual(["/var/tailscale"]);
     expect(w.get("[data-testid=chosen]").text()).toContain("Chosen: 1");
+    // Where the chosen paths come from, and where they go.
+    expect(w.get("[data-testid=chosen-how]").text()).toBe(
+      "Moved back from old-root/ into /nix/persistent, and kept from then on.",
+    );
   });
 
   it("offers every quarantine found, and the one chosen becomes the partition to mount", async () => {

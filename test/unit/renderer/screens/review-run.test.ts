@@ -38,7 +38,7 @@ describe("Review screen", () => {
     expect(d).toContain("Partition /dev/nvme0n1");
     expect(d).toContain("Samsung SSD 980 PRO 512GB, 512 GB (477 GiB)");
     expect(w.get("[data-testid=review-summary]").text()).toMatch(
-      /^What will happenErases \/dev\/nvme0n1/,
+      /^What will happenErases all of \/dev\/nvme0n1 — Samsung SSD 980 PRO 512GB, 512 GB \(477 GiB\) — and installs/,
     );
     expect(w.get("[data-testid=review-step-partition]").text()).toContain(
       "sgdisk --zap-all /dev/nvme0n1",
@@ -74,6 +74,12 @@ describe("Review screen", () => {
     const dialog = w.get("dialog").element as HTMLDialogElement;
     await w.get("[data-testid=start-run]").trigger("click");
     expect(dialog.open).toBe(true);
+    // The dialog names each device once, with model and size, and its steps.
+    const devs = w.findAll("[data-testid=confirm-device]");
+    expect(devs).toHaveLength(1);
+    expect(devs[0]!.text()).toMatch(
+      /^Changes data on \/dev\/nvme0n1: Samsung SSD 980 PRO 512GB, 512 GB \(477 GiB\)\s*Partition \/dev\/nvme0n1$/,
+    );
     expect(useRunStore().requested).toBeNull();
     await w.get("[data-testid=confirm-run]").trigger("click");
     expect(useRunStore().requested).toEqual({
@@ -94,15 +100,23 @@ describe("Review screen", () => {
     ];
     const ctx = setup({ plan: async () => preview });
     useDesignStore().load(installDesign(), "t", null);
+    const flow = useFlowStore();
+    flow.choose("install");
+    for (let i = 0; i < 3; i++) flow.goNext();
     const w = mountWith(ReviewScreen, ctx);
     unmount = () => w.unmount();
     await until(() => w.find("[data-testid=review-errors]").exists());
-    expect(w.get("[data-testid=review-errors]").text()).toContain(
-      "users.mira.hashedPassword: set a password",
-    );
+    // A sentence, no JSON path, and a link to the screen where it is fixed.
+    const problem = w.get("[data-testid=design-problem]");
+    expect(problem.text()).toBe("error: Users: Set a password.");
     expect(
       w.get("[data-testid=start-run]").attributes("disabled"),
     ).toBeDefined();
+    expect(w.get("[data-testid=start-blocked]").text()).toBe(
+      "Fix the problem above to start.",
+    );
+    await w.get("[data-testid=fix-on-users]").trigger("click");
+    expect(flow.current).toBe("users");
   });
 
   it("says before Start that the sandbox runs the phase as a dry run, and asks nothing then", async () => {

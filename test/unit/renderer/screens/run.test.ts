@@ -84,4 +84,43 @@ describe("Run screen", () => {
     );
     expect(w.get("h1").text()).toBe("install: failed");
   });
+
+  it("says when the terminal waits for an answer, and that a dry run's ticks were only printed", async () => {
+    const ctx = setup({
+      runPhase: async () => ({ runId: "r1", terminalId: "t1", dryRun: true }),
+      runStatus: async () => sampleStatus(),
+      terminalAck: async () => null,
+      terminalResize: async () => null,
+    });
+    useDesignStore().load(installDesign(), "t", null);
+    useRunStore().request("install", false);
+    const w = mountWith(RunScreen, ctx);
+    unmount = () => w.unmount();
+    await until(() => useRunStore().runId === "r1");
+    await settle();
+    expect(w.find("[data-testid=run-waiting]").exists()).toBe(false);
+    ctx.fake.emit("terminal.data", {
+      terminalId: "t1",
+      data: "    Type /dev/nvme0n1 to go ahead,\r\n    or anything else to stop: ",
+    });
+    await settle();
+    expect(w.get("[data-testid=run-waiting]").text()).toContain(
+      "The terminal is waiting for you: type /dev/nvme0n1 and press Enter",
+    );
+    // The answer's echo and the next line: no longer waiting.
+    ctx.fake.emit("terminal.data", {
+      terminalId: "t1",
+      data: "/dev/nvme0n1\r\n      + wipefs --all /dev/nvme0n1\r\n",
+    });
+    await settle();
+    expect(w.find("[data-testid=run-waiting]").exists()).toBe(false);
+    // A dry run: the heading and the step list say so.
+    expect(w.get("h1").text()).toBe("install: dry run in progress");
+    expect(w.get("[data-testid=steps-dry-run]").text()).toBe(
+      "Dry run: a ticked step was printed, not run.",
+    );
+    expect(w.get("[data-testid=step-check]").text()).toContain(
+      "printed, not run (dry run)",
+    );
+  });
 });

@@ -52,7 +52,16 @@ describe("Users screen", () => {
     await w.get("[data-testid=pw2-mira]").setValue("abcdefgX");
     await w.get("[data-testid=set-pw-mira]").trigger("submit");
     await settle();
-    expect(w.text()).toContain("The two passwords differ");
+    expect(w.get("#pw-error-mira").text()).toBe(
+      "Repeat password: the two passwords differ; type them again.",
+    );
+    // The field it names is marked and described by it.
+    const again = w.get("[data-testid=pw2-mira]");
+    expect(again.attributes("aria-invalid")).toBe("true");
+    expect(again.attributes("aria-describedby")).toBe("pw-error-mira");
+    expect(
+      w.get("[data-testid=pw-mira]").attributes("aria-invalid"),
+    ).toBeUndefined();
     expect(store.design!.users.mira!.hashedPassword).toBe(
       installDesign().users.mira!.hashedPassword,
     );
