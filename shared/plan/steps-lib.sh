@@ -41,6 +41,9 @@ TABULA_STOP_REASON=''
 TABULA_JOURNALS=()
 TABULA_JOURNAL_PENDING=()
 TABULA_DRY_PROBLEMS=()
+# Mount commands a dry run only printed: what the target holds after them is
+# unknown, so a helper's finding about the target is not a real-run problem.
+TABULA_DRY_MOUNTS=()
 # Set in a dry run when a check or helper would have stopped the real run:
 # the helper returns (status 0) and its callers check tabula_halted. Never
 # call a helper that changes things in an `if`, `||` or `&&` context: bash
@@ -83,6 +86,7 @@ tabula_do() {
 # the problem is remembered, TABULA_HALT is set, and the caller returns
 # (`tabula_refuse "..."; return 0`).
 tabula_refuse() {
+  if tabula_dry_unchecked "$1"; then return 0; fi
   printf '\nRefused: %s\n' "$1" >&2
   if ((TABULA_DRY_RUN)); then
     TABULA_DRY_PROBLEMS+=("step ${TABULA_CURRENT_STEP:-?}: $1")
@@ -97,6 +101,7 @@ tabula_refuse() {
 # Stops in the middle of a step because the filesystem is not what the step
 # expects (status 1). What was done before stays done; nothing is undone.
 tabula_stop() {
+  if tabula_dry_unchecked "$1"; then return 0; fi
   printf '\nStopped: %s\n' "$1" >&2
   if ((TABULA_DRY_RUN)); then
     TABULA_DRY_PROBLEMS+=("step ${TABULA_CURRENT_STEP:-?}: $1")
@@ -109,6 +114,18 @@ tabula_stop() {
 
 # Did a dry-run stop happen in the helper just called?
 tabula_halted() { ((TABULA_HALT)); }
+
+# In a dry run, after a mount that was only printed, a helper looking at the
+# target sees the empty folder, not the filesystem the real run mounts there:
+# what it finds is said as unchecked, never as a reason the real run stops.
+tabula_dry_unchecked() {
+  ((TABULA_DRY_RUN)) || return 1
+  ((${#TABULA_DRY_MOUNTS[@]})) || return 1
+  [[ $TABULA_CURRENT_COMMAND == *'"$TARGET"'* ]] || return 1
+  printf '      (dry run) not checked yet, since only the real run mounts the filesystems at %s: %s\n' \
+    "$(tabula_q "$TARGET")" "$1"
+  TABULA_HALT=1
+}
 
 tabula_warn() { printf 'Warning: %s\n' "$1" >&2; }
 
@@ -478,6 +495,7 @@ tabula_run_step() {
       # Tabula's own helpers honour the dry run and show what they would do;
       # anything else is only printed.
       if [[ $cmd =~ ^tabula_[a-z_]+( |$) ]]; then eval "$cmd"; fi
+      if [[ $cmd == "mount "* ]]; then TABULA_DRY_MOUNTS+=("$cmd"); fi
       continue
     fi
     eval "$cmd"
