@@ -14,8 +14,8 @@ export interface TerminalPrompt {
 
 // CSI (colours, cursor moves), OSC (titles, Tabula's own markers) and other
 // two-character escapes: none of them is text the user reads.
-// eslint-disable-next-line no-control-regex -- removing them is the point
 const ESCAPES =
+  // eslint-disable-next-line no-control-regex -- removing them is the point
   /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
 
 /** The output as a person reads it: escapes removed, carriage returns as line ends. */
