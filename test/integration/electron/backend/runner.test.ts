@@ -25,7 +25,7 @@ import { isGone } from "../../../../electron/backend/process-tree";
 import { describeWith } from "../../../support/needs";
 
 const work = mkdtempSync(join(tmpdir(), "terminal-runner-"));
-// Nix builds as root run as the nixbld users, who must reach the private store.
+// Readable by all, in case the machine's Nix does build as nixbld users.
 chmodSync(work, 0o755);
 const logDir = join(work, "logs");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -447,6 +447,9 @@ function nixScript(which: "success" | "failure"): {
     "nix build --extra-experimental-features nix-command",
     `-f '${nixFile}' --argstr which ${which}`,
     "--log-format internal-json -v --option substituters '' --no-link --max-jobs 2",
+    // Debian's nix-bin creates no nixbld group (nix-setup-systemd would), and
+    // the builds.nix builder is the host's /bin/sh: build as root, unsandboxed.
+    "--option build-users-group '' --option sandbox false",
     `--store 'local?store=${store}/store&state=${store}/state&log=${store}/log'`,
   ].join(" ");
   const path = script([
