@@ -8,7 +8,7 @@
 // all three. The Electron runtime packed into the app comes from, in order:
 //   1. TABULA_ELECTRON_DIST, a folder holding an executable named `electron`
 //      (offline machines, the Nix build);
-//   2. node_modules/electron/dist, when npm ci was allowed to download it;
+//   2. node_modules/electron/dist, once npm start has downloaded it there;
 //   3. electron-builder's own download (or its cache), checked up front so an
 //      offline machine gets one sentence instead of a minute of retries.
 import { spawn } from "node:child_process";
