@@ -169,7 +169,7 @@ export function migratePhase(design: Design): Phase {
       id: "mount-old-root",
       title: `Mount the old root ${dev} at the target`,
       explain:
-        "Skipped with --target: then the partition is already mounted there (or the target is a plain folder).",
+        "With --target this step is skipped: the partition is then already mounted there (or the target is a plain folder).",
       commands: [
         command("tabula_check_not_running_root", dev),
         command("tabula_check_mount_point", TARGET),

@@ -127,6 +127,23 @@ tabula_dry_unchecked() {
   TABULA_HALT=1
 }
 
+# In a dry run whose mount of the target was only printed, the folder at
+# TARGET is not the partition the real run works on (on a LiveCD it is
+# usually an empty /mnt, on another machine anything at all). The migrate
+# and bootloader helpers, which look only at what is under TARGET, then say
+# what they would do without looking: WHAT is that sentence, said once per
+# step.
+TABULA_UNSEEN_SAID=''
+tabula_dry_unseen() {
+  ((TABULA_DRY_RUN)) || return 1
+  ((${#TABULA_DRY_MOUNTS[@]})) || return 1
+  if [[ $TABULA_UNSEEN_SAID != "$TABULA_CURRENT_STEP" ]]; then
+    printf '      (dry run) not checked yet, since only the real run mounts the partition at %s: %s\n' \
+      "$(tabula_q "$TARGET")" "$1"
+    TABULA_UNSEEN_SAID=$TABULA_CURRENT_STEP
+  fi
+}
+
 tabula_warn() { printf 'Warning: %s\n' "$1" >&2; }
 
 # --- journal ----------------------------------------------------------------
@@ -760,6 +777,9 @@ tabula_check_old_root() {
   local store=$1 quar=$2
   shift 2
   local storetop=${store%%/*} json=$TARGET/.tabula/migration.json stage
+  if tabula_dry_unseen "that it is this system's old root, holds this plan's .tabula/migration.json, has nothing mounted inside, and holds none of ${storetop}/, ${quar}/."; then
+    return 0
+  fi
   if [[ ! -d $TARGET ]]; then
     tabula_refuse "$(tabula_q "$TARGET") is not a folder: mount the old root partition there, or give --target the folder where it is mounted."
     return 0
@@ -928,6 +948,10 @@ tabula_other_migration() {
 tabula_persist() {
   local store=$1 rel=$2
   local src=$TARGET/$rel dst=$TARGET/$store/$rel
+  if tabula_dry_unseen "which persisted paths the old root holds; each one it holds is renamed:"; then
+    printf '      + %s\n' "$(tabula_words mv -T -- "$src" "$dst")"
+    return 0
+  fi
   if tabula_exists "$dst"; then
     if tabula_exists "$src"; then
       tabula_stop "both $(tabula_q "$src") and $(tabula_q "$dst") exist. Tabula moves, never merges: compare them, move one aside, then run again."
@@ -952,6 +976,11 @@ tabula_quarantine() {
   local store=$1 quar=$2
   shift 2
   local storetop=${store%%/*} rel entry name saved
+  if tabula_dry_unseen "which top-level entries the old root holds; each one but nix/, ${storetop}/ and .tabula/ is renamed into ${quar}/:"; then
+    printf '      + %s\n' "$(tabula_words mkdir -m 0700 -- "$TARGET/$quar")"
+    printf '      + %s\n' "$(tabula_words mv -T -- "$TARGET/NAME" "$TARGET/$quar/NAME")"
+    return 0
+  fi
   if [[ $(tabula_migrate_stage "$quar") == hois* ]]; then
     printf '      The old root is already in %s/.\n' "$quar"
     return 0
@@ -992,6 +1021,12 @@ tabula_quarantine() {
 tabula_hoist() {
   local store=$1 quar=$2
   local storetop=${store%%/*} hold=$TARGET/.tabula/nix-hoisting entry name saved
+  if tabula_dry_unseen "what nix/ holds (store/, var/, ...); each entry moves up:"; then
+    printf '      + %s\n' "$(tabula_words mv -T -- "$TARGET/nix" "$hold")"
+    printf '      + %s\n' "$(tabula_words mv -T -- "$hold/NAME" "$TARGET/NAME")"
+    printf '      + %s\n' "$(tabula_words rmdir -- "$hold")"
+    return 0
+  fi
   saved=$(shopt -p dotglob nullglob || true)
   if tabula_exists "$TARGET/nix"; then
     if tabula_exists "$hold"; then
@@ -1043,6 +1078,9 @@ tabula_hoist() {
 
 tabula_check_new_layout() {
   local nix=$TARGET/nix
+  if tabula_dry_unseen "that $(tabula_q "$nix") has the new layout (store/ at its top, no nix/store) and a NixOS system profile."; then
+    return 0
+  fi
   if [[ -d $nix/nix/store ]]; then
     tabula_refuse "$(tabula_q "$nix/nix/store") exists: the partition still has the old layout. Run phase migrate first."
     return 0
