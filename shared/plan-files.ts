@@ -70,3 +70,30 @@ export function planFiles(
     );
   return [...nixFiles(d, context), designFile(d), ...steps.files];
 }
+
+/**
+ * Every path planFiles can write, whatever the mode. A plan written over an
+ * earlier one (the same folder, another design) must not keep the earlier
+ * plan's files this one lacks: steps.sh would apply a stale flake.patch, and
+ * prepare copies the whole folder onto the partition.
+ */
+export const PLAN_FILE_PATHS: readonly string[] = [
+  "nixos/default.nix",
+  "nixos/stateless.nix",
+  "nixos/filesystems.nix",
+  "nixos/persistence.nix",
+  "nixos/configuration.nix",
+  "flake.nix",
+  "flake-changes.md",
+  "flake.patch",
+  "design.json",
+  "plan.json",
+  "steps.sh",
+  "migration.json",
+];
+
+/** The files of an earlier plan in the same folder that this plan does not write. */
+export function stalePlanFiles(files: readonly GeneratedFile[]): string[] {
+  const written = new Set(files.map((f) => f.path));
+  return PLAN_FILE_PATHS.filter((p) => !written.has(p));
+}

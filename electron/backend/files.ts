@@ -21,6 +21,7 @@ import {
 import os from "node:os";
 import path from "node:path";
 import type { GeneratedFile } from "../../shared/api/contract";
+import { stalePlanFiles } from "../../shared/plan-files";
 
 /** Where designs and plans go when `--workspace` is not given. */
 export function defaultWorkspace(): string {
@@ -243,6 +244,20 @@ function filesIn(root: string): FilesService {
       const executable = file.path.endsWith(".sh");
       await writeAtomic(target, file.content, executable ? 0o755 : 0o644);
       written.push(file.path);
+    }
+    // An earlier plan's files this one lacks would be used by steps.sh.
+    // Only a regular file is removed, never what a link points to.
+    for (const stale of stalePlanFiles(files)) {
+      const parts = stale.split("/");
+      const parent = await resolve(
+        [...dirRel.split("/"), ...parts.slice(0, -1)],
+        label,
+        false,
+      );
+      if (!parent.exists) continue;
+      const target = path.join(parent.target, parts[parts.length - 1]!);
+      const info = await lstat(target).catch(() => null);
+      if (info?.isFile()) await rm(target);
     }
     const dir = (await resolve(dirRel.split("/"), label, true)).target;
     return { dir, files: written };

@@ -1,17 +1,20 @@
 // `tabula plan DESIGN.json --out DIR [--flake FILE]`: validates the design,
 // then writes every generated file into DIR. On any error it prints the
-// problems, exits 1 and writes nothing.
+// problems, exits 1 and writes nothing. Over an earlier plan, the earlier
+// plan's files this one does not write are removed (and said so).
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   renameSync,
   statSync,
+  unlinkSync,
   writeFileSync,
 } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
-import { planFiles } from "../../shared/plan-files";
+import { planFiles, stalePlanFiles } from "../../shared/plan-files";
 import type { Command } from "../cli";
 import {
   countProblems,
@@ -142,8 +145,24 @@ export const planCommand: Command = {
         });
         renameSync(temp, target);
       }
+      const removed: string[] = [];
+      for (const stale of stalePlanFiles(files)) {
+        const target = resolve(root, stale);
+        if (lstatSync(target, { throwIfNoEntry: false })?.isFile()) {
+          unlinkSync(target);
+          removed.push(stale);
+        }
+      }
       io.out(problemLines(result.problems));
       io.out(files.map((f) => `wrote ${join(a.out, f.path)}\n`).join(""));
+      io.out(
+        removed
+          .map(
+            (f) =>
+              `removed ${join(a.out, f)} (an earlier plan's; this design has none)\n`,
+          )
+          .join(""),
+      );
       if (design.mode === "convert" && userFlake === undefined)
         io.out(
           `note: no flake.nix was read, so there is no flake.patch; flake-changes.md says what to change.\n`,

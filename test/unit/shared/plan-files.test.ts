@@ -3,7 +3,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { validateDesign } from "../../../shared/design/validate";
 import type { Design } from "../../../shared/design/types";
-import { planFiles } from "../../../shared/plan-files";
+import {
+  PLAN_FILE_PATHS,
+  planFiles,
+  stalePlanFiles,
+} from "../../../shared/plan-files";
 import {
   breakages,
   validDesign,
@@ -63,6 +67,20 @@ describe("planFiles", () => {
       "plan.json",
       "steps.sh",
     ]);
+  });
+
+  it("lists in PLAN_FILE_PATHS every path a plan can write, so a new plan removes an old one's", () => {
+    const flake = readFileSync("test/fixtures/flakes/classic.nix", "utf8");
+    for (const [mode, userFlake] of [
+      ["install", undefined],
+      ["convert", flake],
+      ["recover", undefined],
+    ] as const) {
+      const files = planFiles(design(load(mode)), { userFlake });
+      for (const f of files) expect(PLAN_FILE_PATHS, f.path).toContain(f.path);
+      for (const stale of stalePlanFiles(files))
+        expect(files.map((f) => f.path)).not.toContain(stale);
+    }
   });
 
   it("starts every Nix file with a one-line comment saying it was generated from a design", () => {

@@ -95,6 +95,23 @@ describe("workspace files", () => {
     );
   });
 
+  it("removes an earlier plan's files the new plan lacks, never through a link", async () => {
+    const dir = path.join(ws, "old.plan");
+    await files.writePlan("old", [
+      { path: "steps.sh", content: "" },
+      { path: "flake.patch", content: "stale" },
+      { path: "migration.json", content: "{}" },
+    ]);
+    // migration.json as a link to a file of the user's: the link may go,
+    // the file it points to never.
+    rmSync(path.join(dir, "migration.json"));
+    writeFileSync(path.join(ws, "mine.json"), "{}");
+    symlinkSync(path.join(ws, "mine.json"), path.join(dir, "migration.json"));
+    await files.writePlan("old", [{ path: "steps.sh", content: "#!" }]);
+    expect(readdirSync(dir).sort()).toEqual(["migration.json", "steps.sh"]);
+    expect(readFileSync(path.join(ws, "mine.json"), "utf8")).toBe("{}");
+  });
+
   it("opens a folder only if it exists, unless it is the default", async () => {
     await expect(openWorkspace(path.join(base, "typo"))).rejects.toThrow(
       /workspace folder .*typo does not exist; create it or pass --workspace/,

@@ -221,6 +221,42 @@ describe("tabula plan", () => {
     ]);
   });
 
+  it("removes an earlier plan's files the new plan does not write, and nothing else", async () => {
+    const out = join(temp(), "plan");
+    const flake = ["--flake", "test/fixtures/flakes/classic.nix"];
+    const convert = ["plan", "docs/examples/convert.json", "--out", out];
+    expect(await main([...convert, ...flake], capture())).toBe(0);
+    expect(existsSync(join(out, "flake.patch"))).toBe(true);
+    // Over it, an install plan, then a recover plan: steps.sh must never
+    // find a stale flake.patch, flake.nix or migration.json beside it.
+    const install = capture();
+    expect(
+      await main(["plan", "docs/examples/install.json", "--out", out], install),
+    ).toBe(0);
+    expect(install.stdout()).toMatch(
+      /^removed .*flake\.patch \(an earlier plan's; this design has none\)$/m,
+    );
+    for (const gone of ["flake.patch", "flake-changes.md", "migration.json"])
+      expect(existsSync(join(out, gone)), gone).toBe(false);
+    writeFileSync(join(out, "nixos", "my-notes.nix"), "{ }\n");
+    expect(
+      await main(
+        ["plan", "docs/examples/recover.json", "--out", out],
+        capture(),
+      ),
+    ).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([
+      "design.json",
+      "nixos",
+      "plan.json",
+      "steps.sh",
+    ]);
+    expect(readdirSync(join(out, "nixos")).sort()).toEqual([
+      "my-notes.nix",
+      "persistence.nix",
+    ]);
+  });
+
   it("refuses a --flake it cannot read and bad arguments", async () => {
     const io = capture();
     expect(
