@@ -244,6 +244,17 @@ function checkUsers(f: Findings, d: Design): void {
         );
     }
   }
+  const uidOwner = new Map<number, string>();
+  for (const [name, user] of Object.entries(users)) {
+    if (user.uid === undefined) continue;
+    const first = uidOwner.get(user.uid);
+    if (first === undefined) uidOwner.set(user.uid, name);
+    else
+      f.error(
+        at(at("users", name), "uid"),
+        `${user.uid} is already the uid of ${first}: NixOS requires every user to have its own uid, so give ${name} another one`,
+      );
+  }
   for (const [name, user] of Object.entries(users)) {
     const path = at("users", name);
     if (
@@ -274,7 +285,12 @@ function checkUsers(f: Findings, d: Design): void {
 /** A converted system's /etc/shadow is on the tmpfs: passwords set with passwd are lost at reboot. */
 function checkConvertPasswords(f: Findings, d: Design): void {
   for (const [name, user] of Object.entries(d.users ?? {})) {
+    const given = [
+      at(at("users", name), "hashedPassword"),
+      at(at("users", name), "hashedPasswordFile"),
+    ];
     if (
+      f.problems.some((p) => given.includes(p.path)) ||
       user.isSystemUser ||
       user.hashedPassword !== undefined ||
       user.hashedPasswordFile !== undefined
@@ -298,10 +314,17 @@ function checkInstall(f: Findings, d: Design, paths: Persisted[]): void {
   const users = d.users ?? {};
   for (const [name, user] of Object.entries(users)) {
     const path = at("users", name);
+    // A hash that was given but refused has its own message already.
+    const refused = f.problems.some((p) =>
+      [at(path, "hashedPassword"), at(path, "hashedPasswordFile")].includes(
+        p.path,
+      ),
+    );
     if (
       user.hashedPassword === undefined &&
       user.hashedPasswordFile === undefined &&
-      !user.isSystemUser
+      !user.isSystemUser &&
+      !refused
     )
       f.error(
         path,

@@ -4,12 +4,16 @@
 // two different entries to it but one directory on disk. Paths relative to a
 // home follow the same rules without the leading slash.
 
-/** Why a path is malformed, as the end of a sentence, or null when it is fine. */
-export function systemPathFault(path: string): string | null {
+/**
+ * Why a path is malformed, as the end of a sentence, or null when it is fine.
+ * EXAMPLE replaces the suggestion for a relative path where prefixing "/" is
+ * not the fix (the storage path, a file that must be under the storage).
+ */
+export function systemPathFault(path: string, example?: string): string | null {
   const common = commonFault(path);
   if (common) return common;
   if (!path.startsWith("/"))
-    return `is not absolute: write it from the root, e.g. "/${path.replace(/^\.?\/*/, "")}"`;
+    return `is not absolute: write it from the root, e.g. "${example ?? `/${path.replace(/^\.?\/*/, "")}`}"`;
   if (path === "/")
     return 'is the whole root: persist the folders you need, not "/"';
   return segmentFault(path.slice(1), "/");
@@ -19,8 +23,14 @@ export function systemPathFault(path: string): string | null {
 export function homePathFault(path: string): string | null {
   const common = commonFault(path);
   if (common) return common;
-  if (path.startsWith("/"))
-    return `is absolute, but paths under users are relative to the home: write "${path.replace(/^\/+/, "")}" for a folder in the home, or list an absolute path under persistence.directories`;
+  if (path.startsWith("/")) {
+    // "/home/mira/Documents" means "Documents"; any other absolute path
+    // belongs among the system paths.
+    const inHome = /^\/(?:home\/[^/]+|root)\/(.+)$/.exec(path);
+    return inHome
+      ? `is absolute, but paths under users are relative to the home: write "${inHome[1]}"`
+      : `is absolute, but paths under users are relative to the home: write it relative to the home, or list "${path}" under persistence.directories`;
+  }
   if (path === "~" || path.startsWith("~/"))
     return `starts with "~": paths under users are already relative to the home, write "${path.replace(/^~\/?/, "")}"`;
   return segmentFault(path, "");

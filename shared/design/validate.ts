@@ -220,7 +220,7 @@ class DesignReader {
       if (m === mode && o[key] === undefined)
         this.findings.error(
           key,
-          `is missing: a ${mode} design needs it (see docs/design-format.md)`,
+          `is missing: ${mode === "install" ? "an" : "a"} ${mode} design needs it (see docs/design-format.md)`,
         );
       if (m !== mode && o[key] !== undefined)
         this.findings.error(
@@ -371,14 +371,18 @@ class DesignReader {
   }
 
   /** An absolute, normalized path other than a device. */
-  absolutePath(value: unknown, path: string): string | undefined {
+  absolutePath(
+    value: unknown,
+    path: string,
+    example?: string,
+  ): string | undefined {
     const text = this.r.string(
       value,
       path,
-      'an absolute path, e.g. "/etc/nixos"',
+      `an absolute path, e.g. "${example ?? "/etc/nixos"}"`,
     );
     if (text === undefined) return undefined;
-    const fault = systemPathFault(text);
+    const fault = systemPathFault(text, example);
     if (fault) {
       this.findings.error(path, `${JSON.stringify(text)} ${fault}`);
       return undefined;
@@ -716,7 +720,11 @@ class DesignReader {
     const storage =
       o.storage === undefined
         ? DEFAULT_STORAGE
-        : this.absolutePath(o.storage, "persistence.storage");
+        : this.absolutePath(
+            o.storage,
+            "persistence.storage",
+            "/nix/persistent",
+          );
     const hideMounts =
       o.hideMounts === undefined
         ? true
@@ -1047,6 +1055,7 @@ class DesignReader {
       u.hashedPasswordFile = this.absolutePath(
         o.hashedPasswordFile,
         at(path, "hashedPasswordFile"),
+        `/nix/persistent/passwords/${name}`,
       );
     if (o.openssh !== undefined) {
       const keys = this.authorizedKeys(o.openssh, at(path, "openssh"));

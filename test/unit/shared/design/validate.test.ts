@@ -640,7 +640,28 @@ const rules: Rule[] = [
     mutate: (d) => d.persistence.users.mira.files.push("/home/mira/.profile"),
     severity: "error",
     path: "persistence.users.mira.files[1]",
-    message: /relative to the home/,
+    message: /relative to the home: write "\.profile"$/,
+  },
+  {
+    name: "user path absolute, outside the home",
+    mode: "install",
+    mutate: (d) => d.persistence.users.mira.files.push("/srv/notes"),
+    severity: "error",
+    path: "persistence.users.mira.files[1]",
+    message: /list "\/srv\/notes" under persistence\.directories/,
+  },
+  {
+    name: "two users with one uid",
+    mode: "install",
+    mutate: (d) =>
+      (d.users.ann = {
+        uid: d.users.mira.uid,
+        isNormalUser: true,
+        hashedPassword: "!",
+      }),
+    severity: "error",
+    path: "users.ann.uid",
+    message: /is already the uid of mira/,
   },
   {
     name: "user path leaving the home",
@@ -909,6 +930,51 @@ describe("validateDesign", () => {
     if (rule.severity === "error") expect(result.design).toBeNull();
     else if (!problems.some((p) => p.severity === "error"))
       expect(result.design).not.toBeNull();
+  });
+
+  it("gives, for a relative path, a fix that then validates", () => {
+    for (const [field, mutate, fix] of [
+      [
+        "persistence.storage",
+        (d: Doc) => (d.persistence.storage = "persist"),
+        (d: Doc, v: string) => (d.persistence.storage = v),
+      ],
+      [
+        "users.mira.hashedPasswordFile",
+        (d: Doc) => {
+          delete d.users.mira.hashedPassword;
+          d.users.mira.hashedPasswordFile = "passwords/mira";
+        },
+        (d: Doc, v: string) => (d.users.mira.hashedPasswordFile = v),
+      ],
+      [
+        "persistence.users.mira.directories[0]",
+        (d: Doc) =>
+          (d.persistence.users.mira.directories[0] = `/home/mira/${d.persistence.users.mira.directories[0]}`),
+        (d: Doc, v: string) => (d.persistence.users.mira.directories[0] = v),
+      ],
+    ] as const) {
+      const d = example("install");
+      mutate(d);
+      const problems = validateDesign(d).problems.filter(
+        (p) => p.severity === "error",
+      );
+      expect(
+        problems.map((p) => p.path),
+        field,
+      ).toEqual([field]);
+      const suggested = /(?:e\.g\.|write) "([^"]+)"/.exec(problems[0]!.message);
+      expect(suggested, problems[0]!.message).not.toBeNull();
+      fix(d, suggested![1]!);
+      expect(validateDesign(d).problems, field).toEqual([]);
+    }
+  });
+
+  it("says a refused password hash once, not also as a missing one", () => {
+    const problems = problemsOf("install", (d) => {
+      d.users.mira.hashedPassword = "hunter2";
+    }).filter((p) => p.path.startsWith("users.mira"));
+    expect(problems.map((p) => p.path)).toEqual(["users.mira.hashedPassword"]);
   });
 
   it("says each problem in one sentence naming what to do", () => {
