@@ -265,6 +265,9 @@ export class Run {
       case "phase-end":
         this.phaseResult = m.result;
         return true;
+      case "dry-stop":
+        this.step(m.step).wouldStop = true;
+        return true;
     }
   }
 

@@ -12,6 +12,9 @@
 //                step-start  ; <step id>
 //                step-end    ; <step id> ; done|skipped|failed
 //                phase-end   ; <phase> ; ok|failed|cancelled
+//                dry-stop    ; <step id>   (a dry run found that the real
+//                              run would stop in this step; the terminal
+//                              says why)
 //              Fields are [A-Za-z0-9._-] only (ids, names), so no escaping.
 
 export const OSC_PRIVATE = 7707;
@@ -25,7 +28,8 @@ export type Marker =
   | { kind: "phase-start"; phase: string; steps: number }
   | { kind: "step-start"; step: string }
   | { kind: "step-end"; step: string; result: "done" | "skipped" | "failed" }
-  | { kind: "phase-end"; phase: string; result: "ok" | "failed" | "cancelled" };
+  | { kind: "phase-end"; phase: string; result: "ok" | "failed" | "cancelled" }
+  | { kind: "dry-stop"; step: string };
 
 const FIELD = /^[A-Za-z0-9._-]+$/;
 
@@ -47,6 +51,8 @@ export function encodeMarker(marker: Marker): string {
       return `${ESC}]${OSC_PRIVATE};tabula;step-end;${field(marker.step)};${marker.result}${BEL}`;
     case "phase-end":
       return `${ESC}]${OSC_PRIVATE};tabula;phase-end;${field(marker.phase)};${marker.result}${BEL}`;
+    case "dry-stop":
+      return `${ESC}]${OSC_PRIVATE};tabula;dry-stop;${field(marker.step)}${BEL}`;
   }
 }
 
@@ -77,6 +83,8 @@ export function decodeOscBody(body: string): Marker | null {
     }
     case "step-start":
       return { kind: "step-start", step: a };
+    case "dry-stop":
+      return { kind: "dry-stop", step: a };
     case "step-end":
       return b === "done" || b === "skipped" || b === "failed"
         ? { kind: "step-end", step: a, result: b }

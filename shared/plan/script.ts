@@ -176,6 +176,7 @@ function renderStep(
     `  TABULA_MARK_STEP_DONE=${endMarker("done", 1)}`,
     `  TABULA_MARK_STEP_SKIPPED=${endMarker("skipped", 1)}`,
     `  TABULA_MARK_STEP_FAILED=${endMarker("failed", 2)}`,
+    `  TABULA_MARK_DRY_STOP=${marker(encodeMarker({ kind: "dry-stop", step: step.id }))}`,
     "  tabula_run_step",
     "}",
     "",

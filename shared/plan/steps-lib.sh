@@ -89,6 +89,7 @@ tabula_refuse() {
   if tabula_dry_unchecked "$1"; then return 0; fi
   printf '\nRefused: %s\n' "$1" >&2
   if ((TABULA_DRY_RUN)); then
+    tabula_dry_stop
     TABULA_DRY_PROBLEMS+=("step ${TABULA_CURRENT_STEP:-?}: $1")
     TABULA_HALT=1
     printf '(dry run: the real run would stop here; going on to show the rest)\n' >&2
@@ -104,6 +105,7 @@ tabula_stop() {
   if tabula_dry_unchecked "$1"; then return 0; fi
   printf '\nStopped: %s\n' "$1" >&2
   if ((TABULA_DRY_RUN)); then
+    tabula_dry_stop
     TABULA_DRY_PROBLEMS+=("step ${TABULA_CURRENT_STEP:-?}: $1")
     TABULA_HALT=1
     return 0
@@ -145,6 +147,13 @@ tabula_dry_unseen() {
 }
 
 tabula_warn() { printf 'Warning: %s\n' "$1" >&2; }
+
+# Tells the runner that the real run would stop in the current step.
+tabula_dry_stop() {
+  if [[ -n $TABULA_CURRENT_STEP && -n ${TABULA_MARK_DRY_STOP:-} ]]; then
+    tabula_emit "$TABULA_MARK_DRY_STOP"
+  fi
+}
 
 # --- journal ----------------------------------------------------------------
 
@@ -488,6 +497,7 @@ tabula_run_step() {
     message="Step $TABULA_STEP_INDEX \"$TABULA_STEP_TITLE\" needs ${missing[*]}, which this machine does not have"
     if ((TABULA_DRY_RUN)); then
       printf '    (dry run) %s: the real run would stop here.\n' "$message"
+      tabula_dry_stop
       TABULA_DRY_PROBLEMS+=("$message")
     else
       printf '\nMissing tool: %s. Tabula never imitates it.\n' "$message" >&2

@@ -5,6 +5,8 @@ export interface StepStatus {
   id: string;
   title: string;
   state: StepState;
+  /** In a dry run: the real run would stop in this step (the terminal says why). */
+  wouldStop?: boolean;
 }
 
 /** Nix build progress, from `--log-format internal-json` (see ./nix-log.ts). */

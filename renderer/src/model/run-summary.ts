@@ -37,6 +37,9 @@ export function runSummary(
   const skipped = status.steps.filter((s) => s.state === "skipped").length;
   const counts = `${plural(done, "step")} done${skipped ? `, ${skipped} skipped (nothing left to do there)` : ""}.`;
   const step = failed ? `“${failed.title}”` : "the next step";
+  // Steps where a dry run found that the real run would stop.
+  const stops = status.steps.filter((s) => s.wouldStop);
+  const stopsAt = stops.map((s) => `“${s.title}”`).join(", ");
 
   // The step script's exit statuses (docs/step-script.md, "Exit status").
   if (status.exitCode === EXIT_NOT_CONFIRMED)
@@ -94,6 +97,16 @@ export function runSummary(
       ],
     };
 
+  if (how.dryRun && how.askedDryRun && stops.length)
+    return {
+      tone: "warn",
+      title: "Dry run finished: the real run would stop",
+      lines: [
+        `Nothing was changed. The real run would stop at ${stopsAt}: the end of the terminal says why, under “The real run would stop”.`,
+        "Fix what it names (in the design: go back to Review and make the plan again; or on this machine), then dry-run again before the real run.",
+      ],
+    };
+
   if (how.dryRun && how.askedDryRun)
     return {
       tone: "ok",
@@ -135,6 +148,11 @@ export function runSummary(
       lines: [
         ...why,
         "Every command was printed in the terminal.",
+        ...(stops.length
+          ? [
+              `On this machine the real run would stop at ${stopsAt} (the end of the terminal says why)${how.sandbox ? ": the sandbox's disks and system are pretend, so its checks find them missing" : ""}.`,
+            ]
+          : []),
         ...(next.length
           ? ["On a real machine, the real run would end with:", ...next]
           : []),

@@ -402,6 +402,20 @@ describeWith(
         );
       }
       expect(readdirSync(dir).sort()).toEqual(before);
+      // Each stop the script lists at the end (here: the example's disk is
+      // not on this machine, nixos-install is missing) marks its step.
+      const listed = w
+        .text()
+        .slice(w.text().indexOf("The real run would stop:"));
+      const named = new Set<string>();
+      for (const m of listed.matchAll(/^ {2}- step ([a-z0-9-]+):/gm))
+        named.add(m[1]!);
+      for (const m of listed.matchAll(/^ {2}- Step (\d+) "/gm))
+        named.add(ids[Number(m[1]) - 1]!);
+      expect(named.size).toBeGreaterThan(0);
+      expect(
+        new Set(final.steps.filter((s) => s.wouldStop).map((s) => s.id)),
+      ).toEqual(named);
     });
 
     it("convert and recover: each phase's dry run ends with every step accounted for", async () => {

@@ -41,6 +41,40 @@ describe("run summary", () => {
     );
   });
 
+  it("says a dry run found where the real run would stop, never that all is well", () => {
+    const status = sampleStatus({
+      state: "succeeded",
+      exitCode: 0,
+      steps: [
+        {
+          id: "check-disk",
+          title: "Check the disk",
+          state: "done",
+          wouldStop: true,
+        },
+        { id: "partition", title: "Partition", state: "done" },
+      ],
+    });
+    const asked = runSummary(
+      status,
+      installDesign(),
+      how({ dryRun: true, askedDryRun: true }),
+    )!;
+    expect(asked.tone).toBe("warn");
+    expect(asked.title).toBe("Dry run finished: the real run would stop");
+    expect(asked.lines.join(" ")).toMatch(
+      /would stop at “Check the disk”: the end of the terminal says why/,
+    );
+    const sandbox = runSummary(
+      status,
+      installDesign(),
+      how({ dryRun: true, sandbox: true }),
+    )!;
+    expect(sandbox.lines.join(" ")).toMatch(
+      /real run would stop at “Check the disk”.*the sandbox's disks and system are pretend/,
+    );
+  });
+
   it("tells what to do next after each phase", () => {
     const done = (phase: string) =>
       runSummary(
