@@ -62,7 +62,7 @@ function startApp(env: Record<string, string | undefined>) {
 async function pageStatus(url: string) {
   const first = await fetch(url, { redirect: "manual" });
   if (first.status !== 303) return first.status;
-  const cookie = first.headers.get("set-cookie")!.split(";")[0];
+  const cookie = first.headers.get("set-cookie")!.split(";")[0]!;
   const page = await fetch(new URL(first.headers.get("location")!, url), {
     headers: { cookie },
   });
