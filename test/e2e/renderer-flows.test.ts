@@ -688,5 +688,45 @@ describeWith(
         await s.done();
       }
     }, 300_000);
+
+    it("opens a real shell over the window (the kiosk's way out) and comes back", async () => {
+      const s = await open("shell", "livecd");
+      const { page } = s;
+      try {
+        await enabled(page.getByTestId("path-install"));
+        await page.getByTestId("open-shell").click();
+        const panel = page.getByTestId("shell-panel");
+        await visible(panel);
+        // Typed into the real bash of the backend: $((6*7)) is bash's.
+        await visible(panel.locator(".xterm-rows"));
+        await page.keyboard.type("echo tabula-shell-$((6*7))\n");
+        await expect
+          .poll(() => panel.locator(".xterm-rows").textContent(), {
+            timeout: 15_000,
+          })
+          .toContain("tabula-shell-42");
+        await s.shot("open");
+        await page.getByTestId("close-shell").click();
+        await expect.poll(() => panel.count()).toBe(0);
+        // Back where the user was, nothing lost.
+        await enabled(page.getByTestId("path-install"));
+        // exit in the shell ends it and says so.
+        await page.getByTestId("open-shell").click();
+        await visible(panel.locator(".xterm-rows"));
+        await page.keyboard.type("exit 3\n");
+        await expect
+          .poll(() => page.getByTestId("shell-ended").textContent(), {
+            timeout: 15_000,
+          })
+          .toMatch(/exit status 3/);
+        expect(s.problems).toEqual([]);
+      } finally {
+        await s.page.screenshot({
+          path: path.join(shots, `${s.flow}-last.png`),
+        });
+        await s.context.close();
+        await s.done();
+      }
+    }, 120_000);
   },
 );
