@@ -8,7 +8,7 @@
 // /proc/self/fd/N/NAME, Linux's way to say openat from Node) with
 // O_NOFOLLOW | O_DIRECTORY, and the listing reads that open folder. A folder
 // swapped for a link halfway cannot lead the listing anywhere else.
-import { constants, type Dirent } from "node:fs";
+import { constants } from "node:fs";
 import {
   lstat,
   open,
@@ -18,6 +18,7 @@ import {
 } from "node:fs/promises";
 import path from "node:path";
 import type { DirEntryInfo } from "../../shared/api/contract";
+import { rawChild } from "./raw-names";
 
 /** More entries than anyone reads in one folder; the rest are left out. */
 export const MAX_ENTRIES = 5000;
@@ -104,21 +105,28 @@ export async function listOpenFolder(
 ): Promise<{ entries: DirEntryInfo[] }> {
   const self = `/proc/self/fd/${dir.fd}`;
   try {
-    let dirents: Dirent[];
+    // As bytes: a name that is not UTF-8 must still be shown (and counted),
+    // and only its bytes name the file for lstat.
+    let raw: Buffer[];
     try {
-      dirents = await readdir(self, { withFileTypes: true });
+      raw = await readdir(self, { encoding: "buffer" });
     } catch (error) {
       throw new Error(
         `${shown} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}).`,
       );
     }
-    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const named = raw.map((bytes) => {
+      const name = bytes.toString("utf8");
+      return { name, bytes, exact: Buffer.from(name, "utf8").equals(bytes) };
+    });
+    named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const entries: DirEntryInfo[] = [];
-    for (const dirent of dirents.slice(0, MAX_ENTRIES)) {
+    for (const dirent of named.slice(0, MAX_ENTRIES)) {
       try {
-        const info = await lstat(`${self}/${dirent.name}`);
+        const info = await lstat(rawChild(self, dirent.bytes));
         entries.push({
           name: dirent.name,
+          ...(dirent.exact ? {} : { undecodable: true as const }),
           kind: info.isSymbolicLink()
             ? "symlink"
             : info.isDirectory()

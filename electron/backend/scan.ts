@@ -24,6 +24,7 @@ import type {
   ScanSuggestion,
 } from "../../shared/scan/types";
 import { unescapeOctal } from "./probe-proc";
+import { rawChild, rawTotals, undecodableNames } from "./raw-names";
 import {
   EXCLUDED,
   REGENERATED,
@@ -163,13 +164,20 @@ function* scanSteps(options: ScanOptions): Generator<void, ScanResult> {
   const openFrame = (host: string, live: string, mtime: number): Frame => {
     let dirents: Dirent[] = [];
     let unknown = false;
+    let raw: ReturnType<typeof undecodableNames> = [];
     try {
       dirents = readdirSync(host, { withFileTypes: true });
+      // Rare, so only then is the folder read again as bytes.
+      if (dirents.some((d) => d.name.includes("\uFFFD"))) {
+        raw = undecodableNames(host);
+        const lossy = new Set(raw.map((r) => r.shown));
+        dirents = dirents.filter((d) => !lossy.has(d.name));
+      }
     } catch (error) {
       fail(live, error);
       unknown = true;
     }
-    return {
+    const frame: Frame = {
       host,
       live,
       dirents,
@@ -188,6 +196,47 @@ function* scanSteps(options: ScanOptions): Generator<void, ScanResult> {
       times: [],
       entries: [],
     };
+    for (const r of raw) addUndecodable(frame, r.shown, r.raw);
+    return frame;
+  };
+
+  // A name that is not UTF-8 is counted whole (with what is below it) and
+  // listed, but a design cannot name it: the user is told to rename it.
+  const addUndecodable = (frame: Frame, shown: string, name: Buffer) => {
+    const live = childPath(frame.live, shown);
+    let t;
+    try {
+      t = rawTotals(
+        rawChild(frame.host, name),
+        checkDevices ? rootDev : null,
+        seenInodes,
+      );
+    } catch (error) {
+      fail(live, error);
+      frame.unknown = true;
+      return;
+    }
+    errors.push({
+      path: live,
+      message: `its name is not valid UTF-8 (shown with �), so it is counted above but a design cannot name it: rename it (e.g. with convmv) to persist it`,
+    });
+    if (
+      t.kind === "symlink" &&
+      t.target !== undefined &&
+      isManagedLink(live, t.target)
+    ) {
+      frame.keep = true;
+      return;
+    }
+    frame.names.push(shown);
+    frame.kinds.push(t.kind);
+    frame.sizes.push(t.bytes);
+    frame.counts.push(t.files);
+    frame.times.push(t.newest);
+    frame.bytes += t.bytes;
+    frame.files += t.files;
+    if (t.newest > frame.newest) frame.newest = t.newest;
+    frame.keep = true;
   };
 
   const build = (frame: Frame, out: ScanEntry[]) => {

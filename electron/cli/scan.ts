@@ -195,7 +195,10 @@ export function formatScan(result: ScanResult): string {
     );
   }
   if (result.errors.length > 0) {
-    out.push("", `Could not read ${plural(result.errors.length, "path")}:`);
+    out.push(
+      "",
+      `Could not fully read or name ${plural(result.errors.length, "path")}:`,
+    );
     for (const e of result.errors)
       out.push(`  ${printablePath(e.path)}: ${e.message}`);
   }

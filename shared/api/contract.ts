@@ -30,7 +30,10 @@ export interface PlanPreview {
 }
 
 export interface DirEntryInfo {
+  /** The name; a name that is not UTF-8 has U+FFFD for its bad bytes. */
   name: string;
+  /** The name is not UTF-8: shown, but it cannot be named in a design (rename it first). */
+  undecodable?: true;
   kind: "dir" | "file" | "symlink" | "other";
   bytes: number;
   mtime: string;

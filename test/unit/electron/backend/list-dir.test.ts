@@ -49,6 +49,26 @@ describe("listDir", () => {
     ]);
   });
 
+  it("shows a name that is not UTF-8, with its size, marked undecodable", async () => {
+    const dir = path.join(base, "raw");
+    mkdirSync(dir);
+    writeFileSync(
+      Buffer.concat([Buffer.from(`${dir}/`), Buffer.from("f\xff", "latin1")]),
+      "abc",
+    );
+    writeFileSync(path.join(dir, "plain"), "");
+    const { entries } = await listDir(base, "raw");
+    expect(entries).toEqual([
+      expect.objectContaining({
+        name: "f\uFFFD",
+        kind: "file",
+        bytes: 3,
+        undecodable: true,
+      }),
+      expect.not.objectContaining({ undecodable: true }),
+    ]);
+  });
+
   it("stays inside the root", async () => {
     await expect(listDir(root, "../")).rejects.toThrow(/contains "\.\."/);
     await expect(listDir(root, "var/../..")).rejects.toThrow(/contains "\.\."/);

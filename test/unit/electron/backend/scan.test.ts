@@ -250,6 +250,30 @@ describe("scan", () => {
     expect(paths(again.entries)).toContain("/srv/line\nbreak");
   });
 
+  it("counts and lists names that are not UTF-8, and says to rename them", () => {
+    const root = tree({ "srv/app/small": "hi" });
+    const app = Buffer.from(join(root, "srv/app"));
+    const bad = Buffer.concat([app, Buffer.from("/d\xe9j\xe0", "latin1")]);
+    mkdirSync(bad);
+    writeFileSync(Buffer.concat([bad, Buffer.from("/big")]), "x".repeat(5000));
+    writeFileSync(Buffer.concat([app, Buffer.from("/f\xff", "latin1")]), "y");
+    const result = scanRoot({ root });
+    expect(
+      result.entries.map((e) => [e.path, e.kind, e.bytes, e.files]).sort(),
+    ).toEqual(
+      [
+        ["/srv/app/d\uFFFDj\uFFFD", "dir", 5000, 1],
+        ["/srv/app/f\uFFFD", "file", 1, 1],
+        ["/srv/app/small", "file", 2, 1],
+      ].sort(),
+    );
+    expect(result.errors.map((e) => e.path).sort()).toEqual(
+      ["/srv/app/d\uFFFDj\uFFFD", "/srv/app/f\uFFFD"].sort(),
+    );
+    for (const e of result.errors)
+      expect(e.message).toMatch(/not valid UTF-8.*rename it/);
+  });
+
   it("counts hard links once", () => {
     const root = tree({
       "srv/data/report.pdf": "x".repeat(4000),
