@@ -21,3 +21,55 @@ export function utf8Bytes(text: string): number[] {
   for (const ch of text) out.push(...utf8(ch));
   return out;
 }
+
+/**
+ * The text of UTF-8 bytes. What is not UTF-8 (a sequence cut short, say,
+ * where a sentence was cut at a byte count) becomes U+FFFD, one per
+ * offending sequence, as TextDecoder does.
+ */
+export function utf8Decode(bytes: readonly number[]): string {
+  let out = "";
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      out += String.fromCharCode(b);
+      i++;
+      continue;
+    }
+    // Lead byte: how many continuation bytes, and the smallest code point
+    // (so overlong forms are refused) and the range of the first one.
+    const need =
+      b >= 0xc2 && b <= 0xdf
+        ? 1
+        : b >= 0xe0 && b <= 0xef
+          ? 2
+          : b >= 0xf0 && b <= 0xf4
+            ? 3
+            : -1;
+    if (need < 0) {
+      out += "\ufffd";
+      i++;
+      continue;
+    }
+    const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+    const hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+    let cp = b & (0x3f >> need);
+    let j = 1;
+    for (; j <= need; j++) {
+      const c = bytes[i + j];
+      const min = j === 1 ? lo : 0x80;
+      const max = j === 1 ? hi : 0xbf;
+      if (c === undefined || c < min || c > max) break;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (j <= need) {
+      out += "\ufffd";
+      i += j; // the valid start of the sequence is one replacement
+      continue;
+    }
+    out += String.fromCodePoint(cp);
+    i += need + 1;
+  }
+  return out;
+}

@@ -86,6 +86,7 @@ export class Run {
   private state: RunStatus["state"] = "running";
   private exitCode: number | null = null;
   private phaseResult: "ok" | "failed" | "cancelled" | null = null;
+  private why: RunStatus["why"] = null;
   private readonly nix = new NixLogReader();
   private readonly log: WriteStream;
   private timer: NodeJS.Timeout | null = null;
@@ -191,6 +192,8 @@ export class Run {
       state: this.state,
       exitCode: this.exitCode,
       build: this.nix.seen ? this.nix.progress() : null,
+      // Said only once the script ended, so it never shows beside "running".
+      why: this.state === "running" ? null : this.why,
     };
   }
 
@@ -268,6 +271,11 @@ export class Run {
       case "dry-stop":
         this.step(m.step).wouldStop = true;
         return true;
+      case "why":
+        // The last one said is why it stopped (a helper's refusal, then
+        // nothing more; or a failed command).
+        this.why = { reason: m.reason, text: m.text };
+        return false;
     }
   }
 

@@ -5,7 +5,7 @@
 // quoted with shellQuote; every marker is encoded with markers.ts, so the
 // runner and the script cannot disagree. docs/step-script.md describes the
 // contract.
-import { encodeMarker } from "./markers";
+import { WHY_CLOSE, WHY_MAX_BYTES, WHY_OPEN, encodeMarker } from "./markers";
 import { shellQuote } from "./quote";
 import { STEPS_LIB } from "./steps-lib";
 import type { Phase, Plan, Step } from "./types";
@@ -34,6 +34,10 @@ export function renderScript(plan: Plan): string {
       .filter((p) => p.userWithTarget)
       .map((p) => p.name)
       .join(" ")})`,
+    "# The two ends of the marker saying why a run stops (tabula_why).",
+    `TABULA_MARK_WHY_OPEN=${marker(WHY_OPEN)}`,
+    `TABULA_MARK_WHY_CLOSE=${marker(WHY_CLOSE)}`,
+    `TABULA_WHY_MAX_BYTES=${WHY_MAX_BYTES}`,
     "",
     STEPS_LIB.trimEnd(),
     "",

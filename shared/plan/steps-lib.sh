@@ -72,6 +72,18 @@ tabula_q() { tabula_words "$1"; }
 # generated with shared/plan/markers.ts and only printed here.
 tabula_emit() { printf '%s' "$1"; }
 
+# Tells the runner why the run stops (REASON: refused, stopped, failed or
+# missing-tool) in the sentence the terminal shows, so the summary can say it
+# too. The text travels as hex, cut at TABULA_WHY_MAX_BYTES bytes; the
+# marker's two ends come from markers.ts (TABULA_MARK_WHY_OPEN and _CLOSE).
+tabula_why() {
+  [[ -n ${TABULA_MARK_WHY_OPEN:-} ]] || return 0
+  local hex=''
+  # head may close the pipe before printf is done: the status is not the point.
+  hex=$(printf '%s' "$2" | head -c "${TABULA_WHY_MAX_BYTES:-1800}" | od -An -v -tx1 | tr -d ' \n') || true
+  tabula_emit "$TABULA_MARK_WHY_OPEN$1;$hex$TABULA_MARK_WHY_CLOSE"
+}
+
 # Runs one command that changes something, printing it first; a dry run only
 # prints it.
 tabula_do() {
@@ -96,6 +108,20 @@ tabula_refuse() {
     return 0
   fi
   TABULA_STOP_REASON=refused
+  tabula_why refused "$1"
+  exit "$TABULA_EXIT_REFUSED"
+}
+
+# Refuses the command line or the machine before the phase has begun (no
+# dry-run leniency: a dry run with a wrong option is wrong too). FORMAT and
+# ARGS as printf takes them.
+tabula_refuse_now() {
+  local text
+  # The format is the caller's own sentence, never a path or a name.
+  printf -v text -- "$@"
+  printf '\nRefused: %s\n' "$text" >&2
+  TABULA_STOP_REASON=refused
+  tabula_why refused "$text"
   exit "$TABULA_EXIT_REFUSED"
 }
 
@@ -111,6 +137,7 @@ tabula_stop() {
     return 0
   fi
   TABULA_STOP_REASON=stopped
+  tabula_why stopped "$1"
   exit "$TABULA_EXIT_FAILED"
 }
 
@@ -243,8 +270,7 @@ tabula_main() {
       --target)
         if (($# < 2)); then
           tabula_usage >&2
-          printf '\nRefused: --target needs a folder, e.g. --target /mnt.\n' >&2
-          exit "$TABULA_EXIT_REFUSED"
+          tabula_refuse_now '--target needs a folder, e.g. --target /mnt.'
         fi
         TARGET=$2
         TABULA_TARGET_GIVEN=1
@@ -256,8 +282,7 @@ tabula_main() {
         ;;
       --mountpoint)
         if (($# < 2)) || [[ -z $2 ]]; then
-          printf 'Refused: --mountpoint needs a folder, e.g. --mountpoint /mnt.\n' >&2
-          exit "$TABULA_EXIT_REFUSED"
+          tabula_refuse_now '--mountpoint needs a folder, e.g. --mountpoint /mnt.'
         fi
         TABULA_MOUNTPOINT=$2
         shift
@@ -268,13 +293,11 @@ tabula_main() {
         ;;
       -*)
         tabula_usage >&2
-        printf '\nRefused: unknown option %s.\n' "$(tabula_q "$arg")" >&2
-        exit "$TABULA_EXIT_REFUSED"
+        tabula_refuse_now 'unknown option %s.' "$(tabula_q "$arg")"
         ;;
       *)
         if [[ -n $phase ]]; then
-          printf 'Refused: one phase at a time (got %s and %s).\n' "$(tabula_q "$phase")" "$(tabula_q "$arg")" >&2
-          exit "$TABULA_EXIT_REFUSED"
+          tabula_refuse_now 'one phase at a time (got %s and %s).' "$(tabula_q "$phase")" "$(tabula_q "$arg")"
         fi
         phase=$arg
         ;;
@@ -283,20 +306,17 @@ tabula_main() {
   done
   if [[ -z $phase ]]; then
     tabula_usage >&2
-    printf '\nRefused: name the phase to run (%s).\n' "${TABULA_PHASES[*]}" >&2
-    exit "$TABULA_EXIT_REFUSED"
+    tabula_refuse_now 'name the phase to run (%s).' "${TABULA_PHASES[*]}"
   fi
   local known=0 p
   for p in "${TABULA_PHASES[@]}"; do
     if [[ $p == "$phase" ]]; then known=1; fi
   done
   if ((!known)); then
-    printf 'Refused: this plan has no phase %s; its phases are: %s.\n' "$(tabula_q "$phase")" "${TABULA_PHASES[*]}" >&2
-    exit "$TABULA_EXIT_REFUSED"
+    tabula_refuse_now 'this plan has no phase %s; its phases are: %s.' "$(tabula_q "$phase")" "${TABULA_PHASES[*]}"
   fi
   if ((TABULA_TARGET_GIVEN)) && [[ -z $TARGET ]]; then
-    printf 'Refused: --target is empty; give the folder, e.g. --target /mnt.\n' >&2
-    exit "$TABULA_EXIT_REFUSED"
+    tabula_refuse_now '--target is empty; give the folder, e.g. --target /mnt.'
   fi
   if ((!TABULA_DRY_RUN)) && ((EUID != 0)); then
     local user_phase=0
@@ -308,11 +328,9 @@ tabula_main() {
       # settled); the kernel checks every rename.
       TABULA_AS_USER=1
     elif ((user_phase)); then
-      printf 'Refused: phase %s mounts the partition and must run as root: sudo bash %s %s (or add --dry-run to only see the commands; without root it can only rearrange a folder you own, named with --target DIR).\n' "$phase" "$(tabula_q "$0")" "$phase" >&2
-      exit "$TABULA_EXIT_REFUSED"
+      tabula_refuse_now 'phase %s mounts the partition and must run as root: sudo bash %s %s (or add --dry-run to only see the commands; without root it can only rearrange a folder you own, named with --target DIR).' "$phase" "$(tabula_q "$0")" "$phase"
     else
-      printf 'Refused: phase %s changes disks and system files and must run as root: sudo bash %s %s (or add --dry-run to only see the commands).\n' "$phase" "$(tabula_q "$0")" "$phase" >&2
-      exit "$TABULA_EXIT_REFUSED"
+      tabula_refuse_now 'phase %s changes disks and system files and must run as root: sudo bash %s %s (or add --dry-run to only see the commands).' "$phase" "$(tabula_q "$0")" "$phase"
     fi
   fi
   # The script's folder, also when run as `bash steps.sh` from inside it.
@@ -328,17 +346,14 @@ tabula_main() {
 # machine lacks, and installs the handlers that report a failed or cancelled run.
 tabula_phase_begin() {
   if ((TABULA_TARGET_GIVEN)) && [[ -z $TABULA_TARGET_DEFAULT ]]; then
-    printf 'Refused: phase %s takes no --target: it works on the running system.\n' "$TABULA_PHASE" >&2
-    exit "$TABULA_EXIT_REFUSED"
+    tabula_refuse_now 'phase %s takes no --target: it works on the running system.' "$TABULA_PHASE"
   fi
   if [[ -n $TABULA_MOUNTPOINT ]]; then
     if [[ -z $TABULA_TARGET_DEFAULT ]]; then
-      printf 'Refused: phase %s mounts nothing, so it takes no --mountpoint.\n' "$TABULA_PHASE" >&2
-      exit "$TABULA_EXIT_REFUSED"
+      tabula_refuse_now 'phase %s mounts nothing, so it takes no --mountpoint.' "$TABULA_PHASE"
     fi
     if ((TABULA_TARGET_GIVEN)); then
-      printf 'Refused: give --target (already mounted there) or --mountpoint (mount there), not both.\n' >&2
-      exit "$TABULA_EXIT_REFUSED"
+      tabula_refuse_now 'give --target (already mounted there) or --mountpoint (mount there), not both.'
     fi
   fi
   if ((!TABULA_TARGET_GIVEN)); then TARGET=${TABULA_MOUNTPOINT:-$TABULA_TARGET_DEFAULT}; fi
@@ -351,8 +366,7 @@ tabula_phase_begin() {
     TARGET=${TARGET%x}
     TARGET=${TARGET%$'\n'}
     if [[ $TARGET == / ]]; then
-      printf 'Refused: --target is "/", the running system itself; give the folder where the partition is (or will be) mounted, e.g. /mnt.\n' >&2
-      exit "$TABULA_EXIT_REFUSED"
+      tabula_refuse_now '--target is "/", the running system itself; give the folder where the partition is (or will be) mounted, e.g. /mnt.'
     fi
   fi
   if ((TABULA_AS_USER)) && [[ ! -d $TARGET || ! -O $TARGET ]]; then
@@ -360,9 +374,8 @@ tabula_phase_begin() {
     if [[ -d $TARGET ]]; then
       why="is owned by $(stat -c %U -- "$TARGET"), not by $(id -un)"
     fi
-    printf 'Refused: without root, phase %s only rearranges a folder you own, and %s %s. On a real partition run it as root: sudo bash %s %s --target %s\n' \
-      "$TABULA_PHASE" "$(tabula_q "$TARGET")" "$why" "$(tabula_q "$0")" "$TABULA_PHASE" "$(tabula_q "$TARGET")" >&2
-    exit "$TABULA_EXIT_REFUSED"
+    tabula_refuse_now 'without root, phase %s only rearranges a folder you own, and %s %s. On a real partition run it as root: sudo bash %s %s --target %s' \
+      "$TABULA_PHASE" "$(tabula_q "$TARGET")" "$why" "$(tabula_q "$0")" "$TABULA_PHASE" "$(tabula_q "$TARGET")"
   fi
   if ((!TABULA_DRY_RUN)); then tabula_lock; fi
   trap tabula_on_exit EXIT
@@ -399,12 +412,10 @@ tabula_lock() {
   # flock needs no write access: open an existing lock read-only, so one
   # another user's run left (root's, or a user's in a sticky /run/lock) opens.
   if ! { exec {TABULA_LOCK_FD}<"$file"; } 2>/dev/null && ! { exec {TABULA_LOCK_FD}>>"$file"; } 2>/dev/null && ! { exec {TABULA_LOCK_FD}<"$file"; } 2>/dev/null; then
-    printf 'Refused: cannot open the lock file %s, which keeps two runs off the same target. Remove it if no Tabula step script is running, then run this again.\n' "$(tabula_q "$file")" >&2
-    exit "$TABULA_EXIT_REFUSED"
+    tabula_refuse_now 'cannot open the lock file %s, which keeps two runs off the same target. Remove it if no Tabula step script is running, then run this again.' "$(tabula_q "$file")"
   fi
   if ! flock -n "$TABULA_LOCK_FD"; then
-    printf 'Refused: another run of a Tabula step script is working on %s right now. Let it finish (or stop it), then run this again.\n' "$(tabula_q "${TARGET:-/}")" >&2
-    exit "$TABULA_EXIT_REFUSED"
+    tabula_refuse_now 'another run of a Tabula step script is working on %s right now. Let it finish (or stop it), then run this again.' "$(tabula_q "${TARGET:-/}")"
   fi
 }
 
@@ -445,6 +456,11 @@ tabula_on_exit() {
     if [[ -z $TABULA_STOP_REASON ]]; then
       printf '\nStep %d "%s" failed: this command exited with status %d:\n    $ %s\n' \
         "$TABULA_STEP_INDEX" "$TABULA_STEP_TITLE" "$status" "$TABULA_CURRENT_COMMAND" >&2
+      if [[ -n $TABULA_CURRENT_COMMAND ]]; then
+        tabula_why failed "this command exited with status $status: $TABULA_CURRENT_COMMAND"
+      else
+        tabula_why failed "the step stopped with status $status before its first command."
+      fi
     fi
     tabula_emit "$TABULA_MARK_STEP_FAILED"
     tabula_journal "$TABULA_CURRENT_STEP" failed "status $status${TABULA_STOP_REASON:+ ($TABULA_STOP_REASON)}"
@@ -502,6 +518,7 @@ tabula_run_step() {
     else
       printf '\nMissing tool: %s. Tabula never imitates it.\n' "$message" >&2
       TABULA_STOP_REASON=missing-tool
+      tabula_why missing-tool "$message."
       exit "$TABULA_EXIT_MISSING_TOOL"
     fi
   fi

@@ -1,4 +1,5 @@
 // Progress the runner reports while a phase runs.
+import type { StopReason } from "../plan/markers";
 import type { StepState } from "../plan/types";
 
 export interface StepStatus {
@@ -33,4 +34,11 @@ export interface RunStatus {
   state: "running" | "succeeded" | "failed" | "cancelled";
   exitCode: number | null;
   build: BuildProgress | null;
+  /**
+   * Why the script stopped, in the sentence the terminal shows ("why"
+   * marker): the refusal, the failed command, the missing tool. Null while
+   * it runs, when it succeeded, and when it ended without saying (killed,
+   * cancelled).
+   */
+  why: { reason: StopReason; text: string } | null;
 }

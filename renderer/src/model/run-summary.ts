@@ -62,13 +62,18 @@ export function runSummary(
       ],
     };
 
+  // The script's own sentence on why it stopped, when it said one.
+  const said = status.why;
+
   if (status.exitCode === EXIT_REFUSED)
     return {
       tone: "danger",
       title: failed ? `Refused at ${step}` : "Refused",
       lines: [
+        said?.reason === "refused"
+          ? `Refused: ${said.text}`
+          : "The terminal says why, on the line that starts with “Refused:”.",
         `A check stopped the run before ${step} changed anything. ${counts}`,
-        "The terminal says why, on the line that starts with “Refused:”.",
         "Fix what it names (in the design: go back to Review and make the plan again; or on this machine), then run the phase again: finished steps are skipped.",
       ],
     };
@@ -80,8 +85,23 @@ export function runSummary(
         ? `Stopped at ${step}: a tool is missing`
         : "Stopped: a tool is missing",
       lines: [
-        `This machine lacks a program ${step} needs; the terminal names it. ${counts}`,
+        ...(said?.reason === "missing-tool"
+          ? [said.text, counts]
+          : [
+              `This machine lacks a program ${step} needs; the terminal names it. ${counts}`,
+            ]),
         "Run this phase where that program exists (the Tabula LiveCD, or the NixOS system itself): finished steps are skipped.",
+      ],
+    };
+
+  if (status.state === "failed" && said?.reason === "stopped")
+    return {
+      tone: "danger",
+      title: failed ? `Stopped at ${step}` : "Stopped",
+      lines: [
+        `Stopped: ${said.text}`,
+        `The step found the files not as it expects, and stopped before touching them: nothing was overwritten or undone. ${counts}`,
+        "Do what the sentence above says, then run the phase again: finished steps are skipped, and the step picks up from what is on disk.",
       ],
     };
 
@@ -90,8 +110,12 @@ export function runSummary(
       tone: "danger",
       title: failed ? `Failed at ${step}` : "The run failed",
       lines: [
-        `The script stopped with exit code ${status.exitCode ?? "unknown"}. ${counts}`,
-        "The terminal shows the command that failed and its message; the last lines say why.",
+        ...(said?.reason === "failed"
+          ? [`In ${step}, ${said.text}`, counts]
+          : [
+              `The script stopped with exit code ${status.exitCode ?? "unknown"}. ${counts}`,
+            ]),
+        "The terminal shows the command's own message just above the line saying it failed.",
         "Fix the cause and run the phase again: finished steps are skipped, nothing is done twice.",
         "Save the log if you want help: it holds every command and its output.",
       ],

@@ -714,6 +714,7 @@ describeWith(["bash"], "WebSocket API", () => {
       state: "running" as const,
       exitCode: null,
       build: null,
+      why: null,
     };
     backend.events.emit("run.status", status);
     expect(await got).toEqual(status);

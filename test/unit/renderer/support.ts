@@ -235,6 +235,7 @@ export function sampleStatus(over: Partial<RunStatus> = {}): RunStatus {
     state: "running",
     exitCode: null,
     build: null,
+    why: null,
     ...over,
   };
 }

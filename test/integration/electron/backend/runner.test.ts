@@ -15,6 +15,7 @@ import { encodeMarker, type Marker } from "../../../../shared/plan/markers";
 import type { Plan, Step } from "../../../../shared/plan/types";
 import { validateDesign } from "../../../../shared/design/validate";
 import { planStepFiles } from "../../../../shared/plan/files";
+import { renderScript } from "../../../../shared/plan/script";
 import type { RunStatus } from "../../../../shared/progress/types";
 import { RunnerService, type Run } from "../../../../electron/backend/runner";
 import {
@@ -443,6 +444,138 @@ describeWith(
           ).toEqual([]);
         }
       }
+    });
+  },
+);
+
+/** The text of the terminal as one line per line, CR LF made LF. */
+const lines = (text: string) => text.replaceAll("\r\n", "\n");
+
+describeWith(
+  ["bash", "root"],
+  "runner: why a real run of a generated steps.sh stopped",
+  () => {
+    /** A one-phase plan with one step running COMMANDS, as steps.sh. */
+    function oneStep(over: Partial<Step>): { plan: Plan; script: string } {
+      const p: Plan = {
+        ...plan([]),
+        phases: [
+          {
+            name: "install",
+            title: "Install",
+            where: "livecd",
+            steps: [{ ...step("only", "Write the “naïve” $file"), ...over }],
+          },
+        ],
+      };
+      const path = join(work, `steps-${randomUUID()}.sh`);
+      writeFileSync(path, renderScript(p));
+      return { plan: p, script: path };
+    }
+
+    it("a refusal by a helper: the sentence the terminal shows, exit 2", async () => {
+      const { plan: p, script: path } = writeExamplePlan("convert");
+      const empty = mkdtempSync(join(work, "not a root "));
+      const run = runner.start({
+        plan: p,
+        phase: "migrate",
+        script: path,
+        target: empty,
+        cols: 100,
+        rows: 30,
+        flowControl: false,
+      });
+      let text = "";
+      terminals.on("terminal.data", ({ terminalId, data }) => {
+        if (terminalId === run.terminal.id) text += data;
+      });
+      const final = await run.finished;
+      expect(final).toMatchObject({ state: "failed", exitCode: 2 });
+      expect(final.why?.reason).toBe("refused");
+      expect(final.why!.text.length).toBeGreaterThan(20);
+      // Word for word what the terminal said, and the marker itself unseen.
+      expect(lines(text)).toContain(`\nRefused: ${final.why!.text}\n`);
+      expect(text).not.toContain("\u001b]7707");
+      expect(readdirSync(empty)).toEqual([]);
+    });
+
+    it("a refusal before the phase began (--target /): said too", async () => {
+      const { plan: p, script: path } = writeExamplePlan("convert");
+      const run = runner.start({
+        plan: p,
+        phase: "migrate",
+        script: path,
+        target: "/",
+        cols: 100,
+        rows: 30,
+        flowControl: false,
+      });
+      const final = await run.finished;
+      expect(final).toMatchObject({ state: "failed", exitCode: 2 });
+      expect(final.why).toEqual({
+        reason: "refused",
+        text: '--target is "/", the running system itself; give the folder where the partition is (or will be) mounted, e.g. /mnt.',
+      });
+    });
+
+    it("a failed command: the command as it ran, hostile text intact", async () => {
+      const command = "printf '%s\\n' \"é ; \\a \\$HOME\" && false # ${x} ;";
+      const { plan: p, script: path } = oneStep({ commands: [command] });
+      const w = start(p, path);
+      const final = await w.run.finished;
+      expect(final).toMatchObject({ state: "failed", exitCode: 1 });
+      expect(states(final)).toEqual({ only: "failed" });
+      expect(final.why).toEqual({
+        reason: "failed",
+        text: `this command exited with status 1: ${command}`,
+      });
+      expect(w.text()).not.toContain("\u001b]7707");
+    });
+
+    it("a missing tool: named, exit 3", async () => {
+      const { plan: p, script: path } = oneStep({
+        commands: ["true"],
+        requires: ["tabula-no-such-tool"],
+      });
+      const final = await start(p, path).run.finished;
+      expect(final).toMatchObject({ state: "failed", exitCode: 3 });
+      expect(final.why).toEqual({
+        reason: "missing-tool",
+        text: 'Step 1 "Write the “naïve” $file" needs tabula-no-such-tool, which this machine does not have.',
+      });
+    });
+
+    it("a sentence longer than the marker carries is cut, and the marker stays hidden", async () => {
+      const long = "x".repeat(5000);
+      const { plan: p, script: path } = oneStep({
+        commands: [`tabula_stop ${JSON.stringify(long)}`],
+      });
+      const w = start(p, path);
+      const final = await w.run.finished;
+      expect(final).toMatchObject({ state: "failed", exitCode: 1 });
+      expect(final.why).toEqual({
+        reason: "stopped",
+        text: long.slice(0, 1800),
+      });
+      expect(w.text()).not.toContain("7707;tabula");
+      expect(lines(w.text())).toContain(`Stopped: ${long}\n`);
+    });
+
+    it("a success and a cancel say no why", async () => {
+      const ok = oneStep({ commands: ["true"] });
+      expect((await start(ok.plan, ok.script).run.finished).why).toBeNull();
+      const slow = oneStep({ commands: ["sleep 30"] });
+      const w = start(slow.plan, slow.script);
+      await new Promise<void>((done) => {
+        const off = runner.on("run.status", (s) => {
+          if (s.runId === w.run.id && s.steps[0]?.state === "running") {
+            off();
+            done();
+          }
+        });
+      });
+      const final = await w.run.cancel();
+      expect(final).toMatchObject({ state: "cancelled", why: null });
     });
   },
 );

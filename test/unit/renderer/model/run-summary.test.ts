@@ -145,6 +145,58 @@ describe("run summary", () => {
     expect(tool.lines.join(" ")).toMatch(/Tabula LiveCD/);
   });
 
+  it("says the script's own sentence on why it stopped, when it said one", () => {
+    const said = (
+      exitCode: number,
+      why: NonNullable<Parameters<typeof sampleStatus>[0]>["why"],
+    ) =>
+      runSummary(
+        sampleStatus({
+          state: "failed",
+          exitCode,
+          why,
+          steps: [
+            { id: "b", title: "Partition /dev/nvme0n1", state: "failed" },
+          ],
+        }),
+        installDesign(),
+        how(),
+      )!;
+    const refused = said(2, {
+      reason: "refused",
+      text: "/dev/nvme0n1 does not exist on this machine.",
+    });
+    expect(refused.lines[0]).toBe(
+      "Refused: /dev/nvme0n1 does not exist on this machine.",
+    );
+    expect(refused.lines.join(" ")).not.toMatch(/line that starts with/);
+    const failed = said(1, {
+      reason: "failed",
+      text: "this command exited with status 4: sgdisk --zap-all /dev/nvme0n1",
+    });
+    expect(failed.title).toBe("Failed at “Partition /dev/nvme0n1”");
+    expect(failed.lines.slice(0, 2)).toEqual([
+      "In “Partition /dev/nvme0n1”, this command exited with status 4: sgdisk --zap-all /dev/nvme0n1",
+      "0 steps done.",
+    ]);
+    const stopped = said(1, {
+      reason: "stopped",
+      text: "both /mnt/x and /mnt/persistent/x exist.",
+    });
+    expect(stopped.title).toBe("Stopped at “Partition /dev/nvme0n1”");
+    expect(stopped.lines[0]).toBe(
+      "Stopped: both /mnt/x and /mnt/persistent/x exist.",
+    );
+    expect(stopped.lines.join(" ")).toMatch(
+      /nothing was overwritten or undone/,
+    );
+    const tool = said(3, {
+      reason: "missing-tool",
+      text: 'Step 1 "Partition /dev/nvme0n1" needs sgdisk, which this machine does not have.',
+    });
+    expect(tool.lines[0]).toMatch(/needs sgdisk/);
+  });
+
   it("uses the step script's own exit statuses", () => {
     const statuses = Object.fromEntries(
       [...STEPS_LIB.matchAll(/^TABULA_EXIT_([A-Z_]+)=(\d+)$/gm)].map((m) => [

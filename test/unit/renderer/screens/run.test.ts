@@ -83,6 +83,54 @@ describe("Run screen", () => {
       /^Failed at “Partition \/dev\/nvme0n1”/,
     );
     expect(w.get("h1").text()).toBe("install: failed");
+    expect(w.get("[data-testid=step-partition]").classes()).toContain("failed");
+  });
+
+  it("after a cancel, marks the step it was in as stopped, not failed, and says the script's why after a failure", async () => {
+    const ctx = setup({
+      runPhase: async () => ({ runId: "r1", terminalId: "t1", dryRun: false }),
+      runStatus: async () => sampleStatus(),
+      terminalAck: async () => null,
+      terminalResize: async () => null,
+    });
+    useDesignStore().load(installDesign(), "t", null);
+    useRunStore().request("install", false);
+    const w = mountWith(RunScreen, ctx);
+    unmount = () => w.unmount();
+    await until(() => useRunStore().runId === "r1");
+    await settle();
+    const steps = [
+      { id: "check", title: "Check the disk", state: "done" as const },
+      {
+        id: "partition",
+        title: "Partition /dev/nvme0n1",
+        state: "failed" as const,
+      },
+    ];
+    ctx.fake.emit("run.status", sampleStatus({ state: "cancelled", steps }));
+    await settle();
+    const step = w.get("[data-testid=step-partition]");
+    expect(step.classes()).toContain("stopped");
+    expect(step.classes()).not.toContain("failed");
+    expect(step.text()).toContain(
+      "stopped when the run was cancelled: it runs again next time",
+    );
+    expect(w.get("[data-testid=run-summary]").text()).toMatch(/^Cancelled/);
+
+    ctx.fake.emit(
+      "run.status",
+      sampleStatus({
+        state: "failed",
+        exitCode: 2,
+        steps,
+        why: { reason: "refused", text: "/dev/nvme0n1 is mounted at /mnt." },
+      }),
+    );
+    await settle();
+    expect(w.get("[data-testid=step-partition]").classes()).toContain("failed");
+    expect(w.get("[data-testid=run-summary]").text()).toContain(
+      "Refused: /dev/nvme0n1 is mounted at /mnt.",
+    );
   });
 
   it("says when the terminal waits for an answer, and that a dry run's ticks were only printed", async () => {

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  WHY_MAX_BYTES,
   decodeOscBody,
   encodeMarker,
   type Marker,
@@ -36,6 +37,19 @@ const marker: fc.Arbitrary<Marker> = fc.oneof(
     phase: id,
     result: fc.constantFrom("ok", "failed", "cancelled" as const),
   }),
+  fc.record({ kind: fc.constant("dry-stop" as const), step: id }),
+  fc.record({
+    kind: fc.constant("why" as const),
+    reason: fc.constantFrom(
+      "refused",
+      "stopped",
+      "failed",
+      "missing-tool",
+      "not-confirmed" as const,
+    ),
+    // Any text: semicolons, BEL and ESC, newlines, quotes, any script.
+    text: fc.string({ unit: "binary", maxLength: 200 }),
+  }),
 ) as fc.Arbitrary<Marker>;
 
 describe("step markers", () => {
@@ -56,6 +70,35 @@ describe("step markers", () => {
     );
   });
 
+  it("carry a why text as hex, so no byte of it can end or split the OSC", () => {
+    const m = encodeMarker({
+      kind: "why",
+      reason: "refused",
+      text: "a;b\u0007c\u001b]d €",
+    });
+    expect(m).toBe(
+      "\u001b]7707;tabula;why;refused;613b6207631b5d6420e282ac\u0007",
+    );
+  });
+
+  it("cut a long why text at WHY_MAX_BYTES, also inside a character", () => {
+    const text = "é".repeat(WHY_MAX_BYTES); // 2 bytes each
+    const m = decodeOscBody(
+      body(encodeMarker({ kind: "why", reason: "failed", text })),
+    );
+    expect(m).toEqual({
+      kind: "why",
+      reason: "failed",
+      text: "é".repeat(WHY_MAX_BYTES / 2),
+    });
+    // An odd cut leaves half a character: it reads as U+FFFD, not as garbage.
+    expect(decodeOscBody("7707;tabula;why;stopped;41c3")).toEqual({
+      kind: "why",
+      reason: "stopped",
+      text: "A\ufffd",
+    });
+  });
+
   it("refuse fields that would need escaping", () => {
     expect(() => encodeMarker({ kind: "step-start", step: "a;b" })).toThrow(
       /must match/,
@@ -74,6 +117,10 @@ describe("step markers", () => {
     "7707;tabula;phase-start;p;-1",
     "7707;tabula;nonsense;x",
     "7707;tabula;step-start;bad id",
+    "7707;tabula;why;maybe;41",
+    "7707;tabula;why;refused;4",
+    "7707;tabula;why;refused;zz",
+    "7707;tabula;why;refused;41;42",
   ])("ignore OSC bodies that are not ours or are malformed: %j", (text) => {
     expect(decodeOscBody(text)).toBeNull();
   });
