@@ -555,16 +555,23 @@ tabula_run_step() {
 # typed, later destructive steps on the same device in this run do not ask
 # again (their commands were shown with the question: TABULA_STEP_LATER).
 tabula_confirm() {
-  local want=$1 answer=''
+  local want=$1 answer='' short=''
   if [[ -n ${TABULA_CONFIRMED[$want]+set} ]]; then return 0; fi
   local also=''
   if ((${#TABULA_STEP_LATER[@]})); then also=' (and the later steps listed above)'; fi
-  printf '    Type %s to go ahead%s,\n    or anything else to stop: ' "$want" "$also"
+  # A udev link (/dev/disk/by-uuid/..., 50 characters of hex) is hard to
+  # type: the kernel name it points to now (/dev/nvme0n1p2) names the same
+  # device, so it is accepted too, and said in the question.
+  if [[ -L $want ]]; then
+    short=$(readlink -f -- "$want" 2>/dev/null) || short=''
+    if [[ $short != /dev/* || $short == "$want" || -L $short ]]; then short=''; fi
+  fi
+  printf '    Type %s%s to go ahead%s,\n    or anything else to stop: ' "$want" "${short:+ (or $short)}" "$also"
   if ! IFS= read -r answer; then
     printf '\n    No answer (input closed): pass --yes to confirm without a terminal.\n' >&2
     answer=''
   fi
-  if [[ $answer != "$want" ]]; then
+  if [[ $answer != "$want" && (-z $short || $answer != "$short") ]]; then
     printf '\nNot confirmed: stopping before step %d "%s".\n' "$TABULA_STEP_INDEX" "$TABULA_STEP_TITLE" >&2
     TABULA_STOP_REASON=not-confirmed
     exit "$TABULA_EXIT_NOT_CONFIRMED"

@@ -33,12 +33,18 @@ export function promptAtEnd(output: string): TerminalPrompt | null {
 
   // tabula_confirm: the answer is on the line before the last.
   if (/^\s*or anything else to stop: $/.test(last)) {
-    const m = /Type (.+?) to go ahead/.exec(previous);
+    // "Type /dev/disk/by-uuid/... (or /dev/sda2) to go ahead": a udev link
+    // and the kernel name it points to, either accepted; the short one is
+    // the one to offer.
+    const m = /Type (.+?)(?: \(or (\/dev\/\S+)\))? to go ahead/.exec(previous);
     if (m) {
-      const answer = m[1]!;
+      const answer = m[2] ?? m[1]!;
+      const also = m[2]
+        ? ` (the device ${m[1]!} names now; typing that works too)`
+        : "";
       return {
         answer,
-        text: `The terminal is waiting for you: type ${answer} and press Enter to go ahead, or type anything else to stop before this step changes anything.`,
+        text: `The terminal is waiting for you: type ${answer}${also} and press Enter to go ahead, or type anything else to stop before this step changes anything.`,
       };
     }
   }

@@ -6,6 +6,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -161,5 +162,27 @@ describe("tabula scan", () => {
     expect(printablePath("/srv/a\nb\tc'd\\e\x1b")).toBe(
       "$'/srv/a\\nb\\tc\\'d\\\\e\\x1b'",
     );
+  });
+
+  it("quotes C1 controls and the characters that reorder text, so bash reads the same name back", () => {
+    const names = [
+      "/srv/csi\u009b2J",
+      "/home/mira/invoice\u202egpj.exe",
+      "/srv/iso\u2066late\u2069 \u200f\u061c\u2028",
+    ];
+    expect(printablePath(names[1]!)).toBe(
+      "$'/home/mira/invoice\\u202egpj.exe'",
+    );
+    // Unicode outside those prints as itself.
+    expect(printablePath("/srv/naïve €")).toBe("/srv/naïve €");
+    for (const name of names) {
+      const shown = printablePath(name);
+      expect(shown).not.toMatch(/[\u0080-\u009f\u202a-\u202e\u2066-\u2069]/);
+      const back = execFileSync("bash", ["-c", `printf '%s' ${shown}`], {
+        encoding: "utf8",
+        env: { ...process.env, LC_ALL: "C.UTF-8" },
+      });
+      expect(back).toBe(name);
+    }
   });
 });

@@ -2,7 +2,13 @@
 // script's own prompts are taken from the real library, run by bash, so a
 // change of their words fails here instead of leaving the user waiting.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STEPS_LIB } from "../../../../shared/plan/steps-lib";
@@ -45,6 +51,42 @@ describeWith(["bash"], "the step script's prompts, as bash prints them", () => {
     expect(confirm?.text).toMatch(
       /^The terminal is waiting for you: type \/dev\/nvme0n1 and press Enter/,
     );
+    // A udev link: its kernel name is offered, and either answer goes ahead.
+    const link = join(dir, "by-uuid-0f3c5e1a-93b2-4d7e-9c1f-2b8d6a4e7c10");
+    symlinkSync("/dev/null", link);
+    const viaLink = promptAtEnd(printed(`tabula_confirm ${link}`));
+    expect(viaLink?.answer).toBe("/dev/null");
+    expect(viaLink?.text).toContain(
+      `type /dev/null (the device ${link} names now; typing that works too)`,
+    );
+    for (const answer of ["/dev/null", link]) {
+      const r = spawnSync(
+        "bash",
+        [
+          "-c",
+          `source "$1"; TABULA_STEP_LATER=(); tabula_confirm "$2" && echo confirmed`,
+          "bash",
+          lib,
+          link,
+        ],
+        { input: `${answer}\n`, encoding: "utf8" },
+      );
+      expect(r.stdout).toContain("confirmed");
+    }
+    // Anything else still stops, a name the link does not point to too.
+    expect(
+      spawnSync(
+        "bash",
+        [
+          "-c",
+          `source "$1"; TABULA_STEP_LATER=(); tabula_confirm "$2"`,
+          "bash",
+          lib,
+          link,
+        ],
+        { input: "/dev/zero\n", encoding: "utf8" },
+      ).status,
+    ).toBe(4);
     const consent = promptAtEnd(
       printed(
         'tabula_consent "Apply the change above to /etc/nixos/flake.nix?"',

@@ -39,6 +39,49 @@ describe("Users screen", () => {
     expect(JSON.stringify(ctx.fake.calls)).not.toContain("Tr0ub4dor");
   });
 
+  it("sets a password typed twice without Set pressed: on leaving the field, or the screen", async () => {
+    const ctx = setup();
+    const store = useDesignStore();
+    const doc = installDesign();
+    doc.users = {};
+    store.load(doc, "t", null);
+    const w = mountWith(UsersScreen, ctx);
+    unmount = () => w.unmount();
+    for (const name of ["ada", "bob"]) {
+      await w.get("[data-testid=new-user]").setValue(name);
+      await w.get("[data-testid=add-user]").trigger("submit");
+    }
+    await settle();
+    // Typed once: said, not set.
+    await w.get("[data-testid=pw-ada]").setValue("correct horse");
+    await w.get("[data-testid=pw-ada]").trigger("change");
+    await settle();
+    expect(w.get("[data-testid=pw-pending-ada]").text()).toBe(
+      "Not set yet: type it again under Repeat password.",
+    );
+    expect(store.design!.users.ada!.hashedPassword).toBeUndefined();
+    // Typed again and the field left (as clicking Next does first).
+    await w.get("[data-testid=pw2-ada]").setValue("correct horse");
+    await w.get("[data-testid=pw2-ada]").trigger("change");
+    await until(() => !!store.design!.users.ada?.hashedPassword);
+    await settle();
+    expect(w.find("[data-testid=pw-pending-ada]").exists()).toBe(false);
+    // Left mismatched: said at the field, nothing set.
+    await w.get("[data-testid=pw-bob]").setValue("abcdefgh");
+    await w.get("[data-testid=pw2-bob]").setValue("abcdefgX");
+    await w.get("[data-testid=pw2-bob]").trigger("change");
+    await settle();
+    expect(w.get("#pw-error-bob").text()).toMatch(/the two passwords differ/);
+    expect(store.design!.users.bob!.hashedPassword).toBeUndefined();
+    // Corrected, and the screen left with no field left first.
+    await w.get("[data-testid=pw2-bob]").setValue("abcdefgh");
+    w.unmount();
+    unmount = null;
+    await until(() => !!store.design!.users.bob?.hashedPassword);
+    expect(store.design!.users.bob!.hashedPassword).toMatch(/^\$6\$/);
+    expect(JSON.stringify(store.design)).not.toContain("abcdefgh");
+  });
+
   it("refuses mismatched passwords and bad user names with a sentence", async () => {
     const ctx = setup();
     const store = useDesignStore();
