@@ -11,14 +11,27 @@ export interface LayoutSegment {
   bytes: number;
   /** The segment takes whatever the others leave. */
   rest: boolean;
+  /**
+   * Its size is not known: a size still being typed (or invalid), or /nix
+   * before a disk is chosen. `bytes` is then 0, and the legend says so
+   * instead of showing "0 B".
+   */
+  unsized?: boolean;
 }
 
 const MiB = 1024 ** 2;
 
-function bytesOf(size: string | undefined): number {
-  if (!size) return 0;
+/** A fixed size in bytes, or null when it does not parse (yet). */
+function bytesOf(size: string | undefined): number | null {
+  if (!size) return null;
   const r = parseSize(size);
-  return r.ok && r.size.kind === "bytes" ? r.size.bytes : 0;
+  return r.ok && r.size.kind === "bytes" ? r.size.bytes : null;
+}
+
+/** bytes and unsized of a segment sized by SIZE. */
+function sized(size: string | undefined): { bytes: number; unsized?: true } {
+  const bytes = bytesOf(size);
+  return bytes === null ? { bytes: 0, unsized: true } : { bytes };
 }
 
 export function partitionLayout(
@@ -38,7 +51,7 @@ export function partitionLayout(
       key: "boot",
       label: "/boot",
       detail: "kernels and GRUB",
-      bytes: bytesOf(disk.esp.size),
+      ...sized(disk.esp.size),
       rest: false,
     });
   } else {
@@ -46,7 +59,7 @@ export function partitionLayout(
       key: "esp",
       label: "EFI system (/boot)",
       detail: "FAT32, kernels and systemd-boot",
-      bytes: bytesOf(disk.esp.size),
+      ...sized(disk.esp.size),
       rest: false,
     });
   }
@@ -55,7 +68,7 @@ export function partitionLayout(
       key: "swap",
       label: "swap",
       detail: disk.encrypt ? "encrypted with a random key at every boot" : "",
-      bytes: bytesOf(disk.swap.size),
+      ...sized(disk.swap.size),
       rest: false,
     });
   }
@@ -67,6 +80,7 @@ export function partitionLayout(
     detail: `${disk.nix.fsType}${disk.encrypt ? " on LUKS2" : ""}, the store and /nix/persistent`,
     bytes: nixBytes,
     rest: true,
+    ...(diskBytes === null ? { unsized: true as const } : {}),
   });
   // Leave at least 8 GiB for /nix: less cannot hold a NixOS system.
   const fits = diskBytes === null || diskBytes - fixedBytes >= 8 * 1024 ** 3;

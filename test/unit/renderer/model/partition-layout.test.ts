@@ -42,6 +42,14 @@ describe("partition layout", () => {
     ).toBe(false);
     const typing = partitionLayout(disk({ esp: { size: "1" } }), 20 * GiB);
     expect(typing.segments[0]!.bytes).toBe(0);
+    expect(typing.segments[0]!.unsized).toBe(true);
     expect(typing.segments[1]!.bytes).toBe(20 * GiB);
+    expect(typing.segments[1]!.unsized).toBeUndefined();
+    // No disk chosen: /nix has no size yet either; valid sizes are sized.
+    const none = partitionLayout(disk(), null);
+    expect(none.segments.map((s) => [s.key, s.unsized ?? false])).toEqual([
+      ["esp", false],
+      ["nix", true],
+    ]);
   });
 });

@@ -44,6 +44,17 @@ describe("Disk screen", () => {
     expect(useDesignStore().design?.disk?.swap).toEqual({ size: "16G" });
   });
 
+  it("says a size being typed has no valid size yet, instead of 0 B", async () => {
+    const w = await disk();
+    expect(w.get("[data-testid=size-esp]").text()).toBe("1 GiB");
+    await w.get("[data-testid=esp-size]").setValue("1");
+    await settle();
+    expect(w.get("[data-testid=size-esp]").text()).toBe("no valid size yet");
+    expect(w.get("[data-testid=seg-esp]").attributes("title")).toBe(
+      "EFI system (/boot): no valid size yet",
+    );
+  });
+
   it("shows a validation problem at the field, with aria-invalid", async () => {
     const w = await disk();
     await w.get("[data-testid=root-size]").setValue("a lot");
