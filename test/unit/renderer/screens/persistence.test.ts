@@ -103,4 +103,43 @@ describe("Persistence screen", () => {
     expect(store.design!.persistence.directories).toContain("/var/lib/docker");
     expect(w.get("[data-testid=lost-total]").text()).toBe("4 KiB");
   });
+
+  it("shows a found name that reorders text (U+202E) quoted, as the CLI does", async () => {
+    const trojan = "/srv/invoice\u202egpj.exe";
+    const scan = sampleScan();
+    scan.entries.push({
+      path: trojan,
+      kind: "file",
+      bytes: 10,
+      files: 1,
+      newest: "2025-11-20T10:00:00Z",
+      suggestion: null,
+    });
+    const ctx = setup({ scan: async () => scan });
+    const store = useDesignStore();
+    const d = installDesign();
+    d.mode = "convert";
+    delete d.disk;
+    d.convert = {
+      device: "/dev/vda2",
+      fsType: "ext4",
+      options: [],
+      configDir: "/etc/nixos",
+      flakeAttr: "orchid",
+    };
+    store.load(d, "t", null);
+    const w = mountWith(PersistenceScreen, ctx);
+    unmount = () => w.unmount();
+    await until(() => w.find(`[data-testid='finding-${trojan}']`).exists());
+    const row = w.get(`[data-testid='finding-${trojan}']`);
+    expect(row.text()).toContain("$'/srv/invoice\\u202egpj.exe'");
+    expect(row.text()).not.toContain("\u202e");
+    expect(
+      w.get(`[data-testid='keep-${trojan}']`).attributes("aria-label"),
+    ).toBe("Keep $'/srv/invoice\\u202egpj.exe'");
+    // Keeping it keeps the real name, not the quoted one.
+    await w.get(`[data-testid='keep-${trojan}']`).trigger("click");
+    await settle();
+    expect(store.design!.persistence.files).toContain(trojan);
+  });
 });
