@@ -121,7 +121,6 @@ export const scanCommand: Command = {
   },
 };
 
-
 function total(entries: ScanEntry[]): { bytes: number; files: number } {
   return entries.reduce(
     (t, e) => ({ bytes: t.bytes + e.bytes, files: t.files + e.files }),
