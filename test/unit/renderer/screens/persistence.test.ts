@@ -14,6 +14,24 @@ import {
 let unmount: (() => void) | null = null;
 afterEach(() => unmount?.());
 
+/** The Persistence screen on a convert design of /dev/vda2. */
+function mountConvert(ctx: ReturnType<typeof setup>) {
+  const d = installDesign();
+  d.mode = "convert";
+  delete d.disk;
+  d.convert = {
+    device: "/dev/vda2",
+    fsType: "ext4",
+    options: [],
+    configDir: "/etc/nixos",
+    flakeAttr: "orchid",
+  };
+  useDesignStore().load(d, "t", null);
+  const w = mountWith(PersistenceScreen, ctx);
+  unmount = () => w.unmount();
+  return w;
+}
+
 describe("Persistence screen", () => {
   it("shows the tree with reasons, and a duplicate right where it is", async () => {
     const ctx = setup();
@@ -80,19 +98,7 @@ describe("Persistence screen", () => {
   it("in convert mode lists scanner findings, keeps one with one click, and totals what is lost", async () => {
     const ctx = setup({ scan: async () => sampleScan() });
     const store = useDesignStore();
-    const d = installDesign();
-    d.mode = "convert";
-    delete d.disk;
-    d.convert = {
-      device: "/dev/vda2",
-      fsType: "ext4",
-      options: [],
-      configDir: "/etc/nixos",
-      flakeAttr: "orchid",
-    };
-    store.load(d, "t", null);
-    const w = mountWith(PersistenceScreen, ctx);
-    unmount = () => w.unmount();
+    const w = mountConvert(ctx);
     await until(() => w.find("[data-testid=lost-total]").exists());
     expect(w.get("[data-testid=lost-total]").text()).toBe("3 GiB");
     expect(w.get("[data-testid='finding-/var/lib/docker']").text()).toContain(
@@ -117,19 +123,7 @@ describe("Persistence screen", () => {
     });
     const ctx = setup({ scan: async () => scan });
     const store = useDesignStore();
-    const d = installDesign();
-    d.mode = "convert";
-    delete d.disk;
-    d.convert = {
-      device: "/dev/vda2",
-      fsType: "ext4",
-      options: [],
-      configDir: "/etc/nixos",
-      flakeAttr: "orchid",
-    };
-    store.load(d, "t", null);
-    const w = mountWith(PersistenceScreen, ctx);
-    unmount = () => w.unmount();
+    const w = mountConvert(ctx);
     await until(() => w.find(`[data-testid='finding-${trojan}']`).exists());
     const row = w.get(`[data-testid='finding-${trojan}']`);
     expect(row.text()).toContain("$'/srv/invoice\\u202egpj.exe'");

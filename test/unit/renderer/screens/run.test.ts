@@ -15,18 +15,24 @@ import {
 let unmount: (() => void) | null = null;
 afterEach(() => unmount?.());
 
+/** The Run screen starting install, with the backend answering runPhase and runStatus. */
+function mountRun(dryRun: boolean, first: ReturnType<typeof sampleStatus>) {
+  const ctx = setup({
+    runPhase: async () => ({ runId: "r1", terminalId: "t1", dryRun }),
+    runStatus: async () => first,
+    terminalAck: async () => null,
+    terminalResize: async () => null,
+  });
+  useDesignStore().load(installDesign(), "t", null);
+  useRunStore().request("install", false);
+  const w = mountWith(RunScreen, ctx);
+  unmount = () => w.unmount();
+  return { ctx, w };
+}
+
 describe("Run screen", () => {
   it("starts the requested phase, shows steps, progress and build progress, then the summary", async () => {
-    const ctx = setup({
-      runPhase: async () => ({ runId: "r1", terminalId: "t1", dryRun: false }),
-      runStatus: async () => sampleStatus({ percent: 0 }),
-      terminalAck: async () => null,
-      terminalResize: async () => null,
-    });
-    useDesignStore().load(installDesign(), "t", null);
-    useRunStore().request("install", false);
-    const w = mountWith(RunScreen, ctx);
-    unmount = () => w.unmount();
+    const { ctx, w } = mountRun(false, sampleStatus({ percent: 0 }));
     await until(() => ctx.fake.calls.some((c) => c.method === "runPhase"));
     const args = ctx.fake.calls.find((c) => c.method === "runPhase")!.args as {
       cols: number;
@@ -87,16 +93,7 @@ describe("Run screen", () => {
   });
 
   it("after a cancel, marks the step it was in as stopped, not failed, and says the script's why after a failure", async () => {
-    const ctx = setup({
-      runPhase: async () => ({ runId: "r1", terminalId: "t1", dryRun: false }),
-      runStatus: async () => sampleStatus(),
-      terminalAck: async () => null,
-      terminalResize: async () => null,
-    });
-    useDesignStore().load(installDesign(), "t", null);
-    useRunStore().request("install", false);
-    const w = mountWith(RunScreen, ctx);
-    unmount = () => w.unmount();
+    const { ctx, w } = mountRun(false, sampleStatus());
     await until(() => useRunStore().runId === "r1");
     await settle();
     const steps = [
@@ -134,16 +131,7 @@ describe("Run screen", () => {
   });
 
   it("says when the terminal waits for an answer, and that a dry run's ticks were only printed", async () => {
-    const ctx = setup({
-      runPhase: async () => ({ runId: "r1", terminalId: "t1", dryRun: true }),
-      runStatus: async () => sampleStatus(),
-      terminalAck: async () => null,
-      terminalResize: async () => null,
-    });
-    useDesignStore().load(installDesign(), "t", null);
-    useRunStore().request("install", false);
-    const w = mountWith(RunScreen, ctx);
-    unmount = () => w.unmount();
+    const { ctx, w } = mountRun(true, sampleStatus());
     await until(() => useRunStore().runId === "r1");
     await settle();
     expect(w.find("[data-testid=run-waiting]").exists()).toBe(false);
