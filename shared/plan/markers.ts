@@ -50,7 +50,7 @@ const STOP_REASONS: readonly StopReason[] = [
  */
 export const WHY_MAX_BYTES = 1800;
 
-/** What the step script prints around `<reason>;<hex>` (tabula_why in steps-lib.sh). */
+/** What the step script prints around `<reason>;<hex>` (tabula_why in steps-lib/00-core.sh). */
 export const WHY_OPEN = `${ESC}]${OSC_PRIVATE};tabula;why;`;
 export const WHY_CLOSE = BEL;
 

@@ -1,6 +1,6 @@
 // Turns a plan into one bash script, steps.sh:
 //   bash steps.sh PHASE [--yes] [--dry-run] [--target DIR] [--force]
-// The script is the library (steps-lib.sh, embedded unchanged) followed by
+// The script is the library (shared/plan/steps-lib/*.sh, embedded unchanged) followed by
 // one function per phase and per step, generated here. Every value is
 // quoted with shellQuote; every marker is encoded with markers.ts, so the
 // runner and the script cannot disagree. docs/step-script.md describes the

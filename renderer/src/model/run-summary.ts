@@ -3,7 +3,7 @@ import type { Design } from "../../../shared/design/types";
 import type { RunStatus } from "../../../shared/progress/types";
 import { plural } from "../format";
 
-/** Exit statuses of the step script (shared/plan/steps-lib.sh, TABULA_EXIT_*). */
+/** Exit statuses of the step script (shared/plan/steps-lib/00-core.sh, TABULA_EXIT_*). */
 const EXIT_REFUSED = 2;
 const EXIT_MISSING_TOOL = 3;
 const EXIT_NOT_CONFIRMED = 4;

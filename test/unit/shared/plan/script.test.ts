@@ -1,5 +1,5 @@
 // The generated steps.sh: valid bash for every mode, the embedded library in
-// sync with steps-lib.sh, the markers the runner reads (decoded with
+// sync with shared/plan/steps-lib/*.sh, the markers the runner reads (decoded with
 // markers.ts from a real dry run), and the usage refusals.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 // @ts-expect-error -- a plain ES module without types
-import { render } from "../../../../build/gen-steps-lib.mjs";
+import { librarySource, render } from "../../../../build/gen-steps-lib.mjs";
 import type { Design } from "../../../../shared/design/types";
 import { decodeOscBody, type Marker } from "../../../../shared/plan/markers";
 import { planStepFiles } from "../../../../shared/plan/files";
@@ -67,9 +67,10 @@ function markers(output: string): Marker[] {
   return out;
 }
 
-it("embeds steps-lib.sh unchanged (run node build/gen-steps-lib.mjs after editing it)", () => {
-  const sh = readFileSync("shared/plan/steps-lib.sh", "utf8");
-  expect(readFileSync("shared/plan/steps-lib.ts", "utf8")).toBe(render(sh));
+it("embeds shared/plan/steps-lib/*.sh unchanged (run node build/gen-steps-lib.mjs after editing them)", () => {
+  expect(readFileSync("shared/plan/steps-lib.ts", "utf8")).toBe(
+    render(librarySource()),
+  );
 });
 
 describeWith(["bash"], "steps.sh", () => {
