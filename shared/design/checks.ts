@@ -1,6 +1,6 @@
 // Checks that look at the design as a whole: where persisted paths may live,
 // paths listed twice or nested, users and their passwords, what each mode
-// needs persisted. Field-level reading is in ./validate.ts.
+// needs persisted. Field-level reading is in ./validate/ (entry: ./validate.ts).
 import { nixosManaged } from "../catalog/nixos-managed";
 import { parseSize } from "../size";
 import {
