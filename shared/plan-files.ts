@@ -4,12 +4,13 @@
 // conversion, migration.json) come from shared/plan/files.ts.
 import { normalizeDesign } from "./design/normalize";
 import type { Design } from "./design/types";
-import { flakeChanges } from "./flake/flake-changes";
+import { configChanges } from "./flake/flake-changes";
 import type { GeneratedFile } from "./generated-file";
 import { configurationNix } from "./nix/configuration-nix";
 import { defaultNix } from "./nix/default-nix";
 import { filesystemsNix } from "./nix/filesystems-nix";
 import { flakeNix } from "./nix/flake-nix";
+import { impermanenceNix } from "./nix/impermanence-nix";
 import { persistenceNix } from "./nix/persistence-nix";
 import { statelessNix } from "./nix/stateless-nix";
 import { planStepFiles } from "./plan/files";
@@ -17,8 +18,11 @@ import { planStepFiles } from "./plan/files";
 export type { GeneratedFile } from "./generated-file";
 
 export interface PlanContext {
-  /** The text of the user's flake.nix (convert mode), for flake.patch. */
-  userFlake?: string;
+  /**
+   * The text of the user's configuration file the conversion changes
+   * (flake.nix, or configuration.nix without a flake), for its patch.
+   */
+  userConfig?: string;
 }
 
 /** The NixOS files of a design: modules under nixos/, and the flake or the flake changes. */
@@ -41,10 +45,15 @@ export function nixFiles(
       { path: "flake.nix", content: flakeNix(d) },
     );
   } else {
-    const changes = flakeChanges(d, context.userFlake);
-    files.push({ path: "flake-changes.md", content: changes.markdown });
+    if (d.convert?.configType === "configuration.nix")
+      files.push({
+        path: "nixos/impermanence.nix",
+        content: impermanenceNix(d),
+      });
+    const changes = configChanges(d, context.userConfig);
+    files.push({ path: changes.docName, content: changes.markdown });
     if (changes.patch)
-      files.push({ path: "flake.patch", content: changes.patch });
+      files.push({ path: changes.patchName, content: changes.patch });
   }
   return files;
 }
@@ -78,6 +87,7 @@ export function planFiles(
  * prepare copies the whole folder onto the partition.
  */
 export const PLAN_FILE_PATHS: readonly string[] = [
+  "nixos/impermanence.nix",
   "nixos/default.nix",
   "nixos/stateless.nix",
   "nixos/filesystems.nix",
@@ -86,6 +96,8 @@ export const PLAN_FILE_PATHS: readonly string[] = [
   "flake.nix",
   "flake-changes.md",
   "flake.patch",
+  "configuration-changes.md",
+  "configuration.patch",
   "design.json",
   "plan.json",
   "steps.sh",

@@ -10,6 +10,7 @@ import {
   NIX_MOUNT,
 } from "./layout";
 import { dirPath, filePath } from "./normalize";
+import { checkConvertLayout } from "./convert-checks";
 import { ancestors, isAtOrUnder, underHome } from "./paths";
 import { at, type Findings } from "./reader";
 import type { Design, DirEntry, FileEntry, UserDesign } from "./types";
@@ -115,7 +116,10 @@ export function checkDesign(f: Findings, d: Design, origin?: Origin): void {
   checkUsers(f, d);
   checkRecommended(f, d, paths);
   if (d.mode === "install") checkInstall(f, d, paths);
-  if (d.mode === "convert") checkConvertPasswords(f, d);
+  if (d.mode === "convert") {
+    checkConvertPasswords(f, d);
+    checkConvertLayout(f, d, paths);
+  }
   if (d.mode === "convert" || d.mode === "recover") checkConfigDir(f, d, paths);
   if (
     d.mode === "recover" &&
@@ -422,7 +426,15 @@ function checkConfigDir(f: Findings, d: Design, paths: Persisted[]): void {
     d.mode === "convert" ? d.convert?.configDir : d.recover?.configDir;
   const path = d.mode === "convert" ? "convert.configDir" : "recover.configDir";
   if (!configDir) return;
-  if (isAtOrUnder(configDir, NIX_MOUNT) || coveringDirectory(paths, configDir))
+  const kept =
+    d.mode === "convert"
+      ? (d.convert?.keptMounts ?? []).some((m) => isAtOrUnder(configDir, m))
+      : false;
+  if (
+    kept ||
+    isAtOrUnder(configDir, NIX_MOUNT) ||
+    coveringDirectory(paths, configDir)
+  )
     return;
   f.error(
     path,

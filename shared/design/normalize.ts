@@ -150,12 +150,20 @@ function normalizeDisk(d: DiskDesign): DiskDesign {
 }
 
 function normalizeConvert(c: ConvertDesign): ConvertDesign {
+  const sorted = (list?: string[]) =>
+    list && list.length ? [...list].sort(compareText) : undefined;
   return clean({
     ...normalizeFsRef(c),
     configDir: c.configDir,
+    configType: c.configType ?? "flake",
     flakeAttr: c.flakeAttr,
     boot: c.boot && normalizeBoot(c.boot),
     bootloader: c.bootloader,
+    luks: c.luks && { device: c.luks.device, name: c.luks.name },
+    nix: c.nix && normalizeFsRef(c.nix),
+    keptMounts: sorted(c.keptMounts),
+    swapFiles: sorted(c.swapFiles),
+    swapDevices: sorted(c.swapDevices),
   });
 }
 
@@ -164,6 +172,7 @@ function normalizeRecover(r: RecoverDesign): RecoverDesign {
     from: r.from,
     nix: normalizeFsRef(r.nix),
     configDir: r.configDir,
+    configType: r.configType ?? "flake",
     flakeAttr: r.flakeAttr,
     boot: r.boot && normalizeBoot(r.boot),
     add: {

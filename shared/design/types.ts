@@ -97,19 +97,60 @@ export interface FsRef {
   options: string[];
 }
 
+/**
+ * How the existing NixOS configuration is built: a flake (`configDir/flake.nix`,
+ * host `flakeAttr`) or, without flakes, `configDir/configuration.nix` (what
+ * nixos-generate-config writes, built through the nixpkgs channel).
+ */
+export type ConfigType = "flake" | "configuration.nix";
+export const CONFIG_TYPES: readonly ConfigType[] = [
+  "flake",
+  "configuration.nix",
+];
+
+/** A LUKS container the LiveCD opens before it can mount what is inside. */
+export interface LuksRef {
+  /** The container (the partition), e.g. "/dev/disk/by-uuid/..." */
+  device: string;
+  /** The name it is opened as (/dev/mapper/NAME), as boot.initrd.luks.devices names it. */
+  name: string;
+}
+
 /** Convert mode: the existing root filesystem, which becomes /nix. */
 export interface ConvertDesign extends FsRef {
-  /** The user's NixOS configuration directory, e.g. "/etc/nixos" (a flake). */
+  /** The user's NixOS configuration directory, e.g. "/etc/nixos". */
   configDir: string;
-  /** The attribute under nixosConfigurations, e.g. "tern". */
-  flakeAttr: string;
+  /** A flake (default) or configuration.nix without one. */
+  configType: ConfigType;
+  /** The attribute under nixosConfigurations, e.g. "tern" (flakes only). */
+  flakeAttr?: string;
   /**
-   * The separate boot filesystem (ESP or /boot) the bootloader lives on.
-   * Absent means /boot is inside the old root, which the plan refuses.
+   * The separate boot filesystem: the ESP (systemd-boot, or GRUB on EFI) or
+   * a /boot partition, at `mountPoint` ("/boot" when absent; "/boot/efi" or
+   * "/efi" for an ESP beside a /boot folder on the root). Absent: /boot is a
+   * folder on the root filesystem (GRUB on BIOS).
    */
   boot?: FsRef & { mountPoint?: string };
-  /** The bootloader the existing configuration uses (for the summary and checks). */
+  /** The bootloader the existing configuration uses. */
   bootloader?: Bootloader;
+  /** The LUKS container holding the root filesystem, opened on the LiveCD first. */
+  luks?: LuksRef;
+  /**
+   * The filesystem the existing configuration already mounts at /nix (a
+   * btrfs subvolume such as "@nix", or its own partition). It stays /nix;
+   * the old root filesystem becomes the persistent storage instead.
+   */
+  nix?: FsRef;
+  /**
+   * Other filesystems the existing configuration mounts (e.g. "/home",
+   * "/var/log" on their own partition or subvolume). They stay mounted after
+   * the conversion, so nothing under them is persisted or moved.
+   */
+  keptMounts?: string[];
+  /** Swap files on the root filesystem ("/swapfile"): moved into storage, and swapDevices points there. */
+  swapFiles?: string[];
+  /** The other swap devices of the existing configuration, as its fstab names them (repeated when swapDevices is rewritten). */
+  swapDevices?: string[];
 }
 
 /** Recover mode: bring missed state into persistent storage. */
@@ -120,7 +161,10 @@ export interface RecoverDesign {
   nix: FsRef;
   /** The configuration directory, as seen on the running system. */
   configDir: string;
-  flakeAttr: string;
+  /** A flake (default) or configuration.nix without one. */
+  configType: ConfigType;
+  /** The attribute under nixosConfigurations (flakes only). */
+  flakeAttr?: string;
   /** The separate boot filesystem, needed to rebuild from the LiveCD. */
   boot?: FsRef & { mountPoint?: string };
   /** What to bring in, in impermanence's shapes; added to the persistence config. */

@@ -4,8 +4,7 @@
 // and refuses anything else with the reason, so the user can make the change
 // by hand following flake-changes.md. Tabula never writes the user's file
 // itself without showing this change first.
-import { IMPERMANENCE_URL } from "../nix/flake-nix";
-import { quote } from "../nix/print";
+import { IMPERMANENCE_INPUT_LINES } from "../nix/impermanence-pin";
 
 export type FlakeEdit =
   { ok: true; text: string } | { ok: false; reason: string };
@@ -36,16 +35,20 @@ export function addImpermanence(flake: string, attr: string): FlakeEdit {
     };
   const lines = flake.split("\n");
 
-  // 1. The input.
-  const urlLine = `impermanence.url = ${quote(IMPERMANENCE_URL)};`;
+  // 1. The input, pinned (with its development inputs dropped).
+  const inputLines = IMPERMANENCE_INPUT_LINES;
   let at = lines.findIndex((l) => /^\s*inputs\s*=\s*\{\s*$/.test(l));
   if (at >= 0) {
-    lines.splice(at + 1, 0, `${innerIndent(lines, at)}${urlLine}`);
+    const indent = innerIndent(lines, at);
+    lines.splice(at + 1, 0, ...inputLines.map((l) => `${indent}${l}`));
   } else if (
     (at = lines.findIndex((l) => /^\s*inputs\s*=\s*\{.*\}\s*;\s*$/.test(l))) >=
     0
   ) {
-    lines[at] = lines[at]!.replace(/\s*\}\s*;\s*$/, ` ${urlLine} };`);
+    lines[at] = lines[at]!.replace(
+      /\s*\}\s*;\s*$/,
+      ` ${inputLines.join(" ")} };`,
+    );
   } else {
     at = lines.findIndex((l) => /^\s*inputs\.nixpkgs\.url\s*=.*;\s*$/.test(l));
     if (at < 0)
@@ -54,7 +57,8 @@ export function addImpermanence(flake: string, attr: string): FlakeEdit {
         reason:
           'no "inputs = {" block or "inputs.nixpkgs.url = ...;" line was found to add the impermanence input to',
       };
-    lines.splice(at + 1, 0, `${indentOf(lines[at]!)}inputs.${urlLine}`);
+    const indent = indentOf(lines[at]!);
+    lines.splice(at + 1, 0, ...inputLines.map((l) => `${indent}inputs.${l}`));
   }
 
   // 2. The outputs argument.

@@ -1,25 +1,44 @@
-// flake-changes.md (convert mode): what to add to the user's own flake, in
-// words and as code, and flake.patch when the flake has the usual shape.
+// What a conversion changes in the user's own configuration, in words and as
+// code, and a patch when the file has the usual shape:
+//   a flake            flake-changes.md, flake.patch (flake.nix)
+//   configuration.nix  configuration-changes.md, configuration.patch
 import type { Design } from "../design/types";
 import { unifiedDiff } from "../text/line-diff";
 import { moduleFiles } from "../nix/default-nix";
-import { IMPERMANENCE_MODULE, IMPERMANENCE_URL } from "../nix/flake-nix";
+import {
+  IMPERMANENCE_INPUT_LINES,
+  IMPERMANENCE_MODULE,
+  IMPERMANENCE_REV,
+} from "../nix/impermanence-pin";
 import { addImpermanence } from "./add-impermanence";
+import { addNixosImport } from "./add-nixos-import";
 
-export interface FlakeChanges {
+export interface ConfigChanges {
+  /** The file the change is made to, in the configuration folder. */
+  file: "flake.nix" | "configuration.nix";
+  /** The document's name in the plan folder. */
+  docName: "flake-changes.md" | "configuration-changes.md";
   markdown: string;
-  /** A unified diff of flake.nix (apply in the configuration folder with `patch -p1`), when one could be made. */
+  patchName: "flake.patch" | "configuration.patch";
+  /** A unified diff of the file (apply in the configuration folder with `patch -p1`), when one could be made. */
   patch: string | null;
 }
 
-export function flakeChanges(d: Design, userFlake?: string): FlakeChanges {
+/** The changes for the design's kind of configuration; USER is that file's text when it could be read. */
+export function configChanges(d: Design, user?: string): ConfigChanges {
+  return d.convert?.configType === "configuration.nix"
+    ? configurationChanges(d, user)
+    : flakeChanges(d, user);
+}
+
+export function flakeChanges(d: Design, userFlake?: string): ConfigChanges {
   const c = d.convert!;
   let patch: string | null = null;
   let patchNote: string;
   if (userFlake === undefined) {
     patchNote = `Tabula could not read \`${c.configDir}/flake.nix\`, so there is no flake.patch: make the three changes by hand.`;
   } else {
-    const edit = addImpermanence(userFlake, c.flakeAttr);
+    const edit = addImpermanence(userFlake, c.flakeAttr!);
     if (edit.ok) {
       patch = unifiedDiff(userFlake, edit.text, {
         from: "a/flake.nix",
@@ -45,10 +64,10 @@ export function flakeChanges(d: Design, userFlake?: string): FlakeChanges {
     `Tabula generated a \`nixos/\` folder (${modules}, and \`default.nix\` importing them).`,
     `Copy it into \`${c.configDir}/\` and make three changes to your flake.nix; Tabula never edits your files without showing the change first.`,
     "",
-    "1. Add the impermanence input, inside `inputs`:",
+    `1. Add the impermanence input, inside \`inputs\`, pinned to the revision Tabula checked (${IMPERMANENCE_REV.slice(0, 7)}, which needs nixpkgs 24.11 or later; the two \`follows\` lines drop its development inputs, as its README advises):`,
     "",
     "   ```nix",
-    `   impermanence.url = "${IMPERMANENCE_URL}";`,
+    ...IMPERMANENCE_INPUT_LINES.map((l) => `   ${l}`),
     "   ```",
     "",
     "2. Take it as an argument of `outputs`, e.g. `outputs = { self, nixpkgs, impermanence, ... }:`.",
@@ -67,15 +86,86 @@ export function flakeChanges(d: Design, userFlake?: string): FlakeChanges {
     "",
     `If \`${c.configDir}\` is a git repository, run \`git add nixos\` there: a flake only sees files git tracks.`,
     "",
-    `Then check that it builds before anything else changes, and install it for the next boot only (never \`switch\`: the running system still has its old root):`,
+    ...buildAdvice(`nixos-rebuild build --flake ${c.configDir}#${c.flakeAttr}`),
+  ].join("\n");
+  return {
+    file: "flake.nix",
+    docName: "flake-changes.md",
+    markdown,
+    patchName: "flake.patch",
+    patch,
+  };
+}
+
+/** How to check the change by hand: build, and set the profile without touching the bootloader. */
+function buildAdvice(build: string): string[] {
+  return [
+    "Phase prepare of steps.sh then builds it and points the system profile at it, without touching the bootloader, so the machine keeps booting its old system until the migration; by hand that is:",
     "",
     "```sh",
-    `nixos-rebuild build --flake ${c.configDir}#${c.flakeAttr}`,
-    `nixos-rebuild boot --flake ${c.configDir}#${c.flakeAttr}`,
+    `cd /.tabula && ${build}`,
+    "nix-env -p /nix/var/nix/profiles/system --set $(readlink -f /.tabula/result)",
     "```",
     "",
-    "The old generations stay in the boot menu until you remove them.",
+    "Never `nixos-rebuild switch` or `boot` now: the running system still has its old root, and the new default boot entry would expect the new layout before it exists.",
     "",
+  ];
+}
+
+export function configurationChanges(
+  d: Design,
+  userConfiguration?: string,
+): ConfigChanges {
+  const c = d.convert!;
+  const file = `${c.configDir}/configuration.nix`;
+  let patch: string | null = null;
+  let patchNote: string;
+  if (userConfiguration === undefined) {
+    patchNote = `Tabula could not read \`${file}\`, so there is no configuration.patch: make the change by hand.`;
+  } else {
+    const edit = addNixosImport(userConfiguration);
+    if (edit.ok) {
+      patch = unifiedDiff(userConfiguration, edit.text, {
+        from: "a/configuration.nix",
+        to: "b/configuration.nix",
+      });
+      patchNote = [
+        "`configuration.patch` beside this file makes exactly this change. Read it, then apply it in your configuration folder:",
+        "",
+        "```sh",
+        `cd ${c.configDir} && patch -p1 < /path/to/plan/configuration.patch`,
+        "```",
+      ].join("\n");
+    } else {
+      patchNote = `There is no configuration.patch: ${edit.reason}. Make the change by hand.`;
+    }
+  }
+  const modules = moduleFiles(d)
+    .map((f) => `\`nixos/${f}\``)
+    .join(", ");
+  const markdown = [
+    `# Changes to your configuration (${file})`,
+    "",
+    `This system has no flake: \`nixos-rebuild\` builds \`${file}\` with the nixpkgs of its channel. Tabula generated a \`nixos/\` folder (${modules}, and \`default.nix\` importing them); \`nixos/impermanence.nix\` brings in the impermanence module, pinned with \`builtins.fetchGit\` to revision ${IMPERMANENCE_REV.slice(0, 7)} (fetched by git when the configuration is evaluated; it needs nixpkgs 24.11 or later).`,
+    `Copy it into \`${c.configDir}/\` and add one line to the \`imports\` of configuration.nix; Tabula never edits your files without showing the change first:`,
+    "",
+    "```nix",
+    "  imports =",
+    "    [ # Include the results of the hardware scan.",
+    "      ./hardware-configuration.nix",
+    "      ./nixos",
+    "    ];",
+    "```",
+    "",
+    patchNote,
+    "",
+    ...buildAdvice("nixos-rebuild build"),
   ].join("\n");
-  return { markdown, patch };
+  return {
+    file: "configuration.nix",
+    docName: "configuration-changes.md",
+    markdown,
+    patchName: "configuration.patch",
+    patch,
+  };
 }

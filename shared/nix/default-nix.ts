@@ -9,6 +9,9 @@ import { printFile } from "./print";
 export function moduleFiles(d: Design): string[] {
   const files = ["stateless.nix", "filesystems.nix", "persistence.nix"];
   if (d.mode === "install") files.push("configuration.nix");
+  // Without a flake there is no flake input to bring impermanence in.
+  if (d.mode === "convert" && d.convert?.configType === "configuration.nix")
+    files.unshift("impermanence.nix");
   return files;
 }
 

@@ -1,13 +1,14 @@
 // flake.nix (install only): nixpkgs of the installed release and the
-// impermanence module, and one nixosConfigurations entry named after the host
-// that imports ./nixos (nixos/default.nix imports every generated module).
+// impermanence module (pinned, ./impermanence-pin.ts), and one
+// nixosConfigurations entry named after the host that imports ./nixos
+// (nixos/default.nix imports every generated module).
 import type { Design } from "../design/types";
 import { apply, attrs, bind, lambda, list, path, ref, str } from "./ast";
 import { generatedHeader } from "./header";
+import { IMPERMANENCE_MODULE, IMPERMANENCE_URL } from "./impermanence-pin";
 import { printFile } from "./print";
 
-export const IMPERMANENCE_URL = "github:nix-community/impermanence";
-export const IMPERMANENCE_MODULE = "impermanence.nixosModules.impermanence";
+export { IMPERMANENCE_MODULE, IMPERMANENCE_URL } from "./impermanence-pin";
 
 export function nixpkgsUrl(stateVersion: string): string {
   return `github:NixOS/nixpkgs/nixos-${stateVersion}`;
@@ -23,7 +24,13 @@ export function flakeNix(d: Design): string {
       ["inputs"],
       attrs([
         bind(["nixpkgs", "url"], str(nixpkgsUrl(d.stateVersion))),
-        bind(["impermanence", "url"], str(IMPERMANENCE_URL)),
+        bind(["impermanence", "url"], str(IMPERMANENCE_URL), {
+          comment: [
+            "Pinned: this revision's module needs nixpkgs 24.11 or later. Its own nixpkgs and home-manager inputs are not needed by the NixOS module.",
+          ],
+        }),
+        bind(["impermanence", "inputs", "nixpkgs", "follows"], str("")),
+        bind(["impermanence", "inputs", "home-manager", "follows"], str("")),
       ]),
       { blankBefore: true },
     ),

@@ -9,6 +9,7 @@ import { installPhase, storageOnPartition } from "./install";
 import { QUARANTINE, TABULA_DIR } from "./labels";
 import { persistedPaths, segments } from "./persisted";
 import { recoverPhase } from "./recover";
+import { revertPhase } from "./revert";
 import type { Plan } from "./types";
 
 export type PlanResult =
@@ -37,7 +38,12 @@ export function compilePlan(design: Design): PlanResult {
     design.mode === "install"
       ? [installPhase(design, planId)]
       : design.mode === "convert"
-        ? [preparePhase(design), migratePhase(design), bootloaderPhase(design)]
+        ? [
+            preparePhase(design),
+            migratePhase(design),
+            bootloaderPhase(design),
+            revertPhase(design),
+          ]
         : [recoverPhase(design)];
   return {
     ok: true,
@@ -104,14 +110,10 @@ export function planProblems(design: Design): Problem[] {
         error("convert", "convert mode needs the existing root filesystem."),
       );
     } else {
-      if (!convert.boot)
-        out.push(
-          error(
-            "convert.boot",
-            "/boot is inside the old root (no separate ESP or boot partition): the migration moves the old root aside, so the bootloader would lose its files. Tabula does not convert such a system; give it a separate boot partition first, then add it here.",
-          ),
-        );
-      if (FLAKE_UNSAFE.test(convert.configDir))
+      if (
+        convert.configType !== "configuration.nix" &&
+        FLAKE_UNSAFE.test(convert.configDir)
+      )
         out.push(
           error(
             "convert.configDir",
@@ -124,7 +126,10 @@ export function planProblems(design: Design): Problem[] {
     const recover = design.recover;
     if (!recover) {
       out.push(error("recover", "recover mode needs the recover block."));
-    } else if (FLAKE_UNSAFE.test(recover.configDir)) {
+    } else if (
+      recover.configType !== "configuration.nix" &&
+      FLAKE_UNSAFE.test(recover.configDir)
+    ) {
       out.push(
         error(
           "recover.configDir",

@@ -1,46 +1,87 @@
 // Convert an existing NixOS install in place (the reference article's
-// procedure), in three phases:
-//   prepare     on the running system: add the modules and the flake changes,
-//               check the build, nixos-rebuild boot, write .tabula/migration.json
+// procedure), in phases (shared/design/convert-layout.ts says what happens
+// to which layout):
+//   prepare     on the running system: the layout checks migrate runs again,
+//               the modules and the configuration change, nixos-rebuild
+//               build, the system profile pointed at it (the bootloader is
+//               untouched: the machine boots its old system until migrate),
+//               .tabula/migration.json
 //   migrate     from the LiveCD: persisted paths into persistent/, the rest of
-//               the old root into old-root/, nix/* hoisted to the top
-//   bootloader  from the LiveCD: mount the new layout, reinstall the bootloader
+//               the old root into old-root/, nix/* hoisted to the top (or,
+//               when /nix is its own filesystem, the rest into old-root/ and
+//               the old root kept as the storage), then the bootloader steps
+//   bootloader  from the LiveCD: mount the new layout, make the stateless
+//               system the default boot entry (./convert-boot.ts)
+//   revert      from the LiveCD: undo the migration (./revert.ts)
+import { convertLayout } from "../design/convert-layout";
 import type { Design, FsRef } from "../design/types";
-import { nixAttr, storageOnPartition } from "./install";
+import { configChanges } from "../flake/flake-changes";
+import { bootloaderSteps, openLuksStep, skipWithTarget } from "./convert-boot";
+import { nixAttr } from "./install";
 import { MODULES_DIR, QUARANTINE, TABULA_DIR } from "./labels";
-import {
-  mountCommand,
-  mountFilesystemStep,
-  mountTmpfsRootStep,
-} from "./mount-steps";
+import { mountCommand } from "./mount-steps";
 import { persistedPaths, relativeToRoot } from "./persisted";
 import { PLAN_DIR, TARGET, command, under } from "./quote";
 import type { Phase, Step } from "./types";
 
 const HOLD = `${TABULA_DIR}/nix-hoisting`;
 
+/** The words after `nixos-rebuild build` that build the design's configuration. */
+function rebuildArgs(design: Design): string[] {
+  const c = design.convert!;
+  const source =
+    c.configType === "configuration.nix"
+      ? ["-I", `nixos-config=${c.configDir}/configuration.nix`]
+      : ["--flake", `${c.configDir}#${c.flakeAttr}`];
+  return [...source, "--log-format", "internal-json", "-v"];
+}
+
+/**
+ * The arguments of tabula_check_layout (and of the checks that end in it):
+ * STORE QUAR LAYOUT KEEP REL..., every path that moves or stays last.
+ */
+export function layoutCheckArgs(design: Design): string[] {
+  const layout = convertLayout(design);
+  return [
+    layout.store,
+    QUARANTINE,
+    layout.kind,
+    layout.keep.join("/"),
+    ...movedRelatives(design),
+  ];
+}
+
 export function preparePhase(design: Design): Phase {
   const convert = design.convert!;
   const config = convert.configDir;
   const modules = `${config}/${MODULES_DIR}`;
-  const flakeRef = `${config}#${convert.flakeAttr}`;
-  const toplevel = `${config}#nixosConfigurations.${nixAttr(convert.flakeAttr)}.config.system.build.toplevel`;
+  const changes = configChanges(design);
+  const own = convert.nix !== undefined;
+  const tabula = `/${TABULA_DIR}`;
   const steps: Step[] = [
     {
       id: "check-system",
       title: "Check this is the system the design converts",
-      explain: `NixOS, not yet stateless, its root filesystem is ${convert.device}, ${config} holds its flake, and every persisted path is on the root filesystem (a path on another mounted filesystem stays where it is).`,
+      explain: `NixOS, not yet stateless, its root filesystem is ${convert.device}${own ? ` and /nix is ${convert.nix!.device}` : ""}, ${config} holds its ${changes.file}, its nixpkgs is 24.11 or later, and the layout is what phase migrate expects: the same checks migrate runs again, so nothing is built for a layout the migration would then refuse.`,
       commands: [
         command(
           "tabula_check_prepare",
           convert.device,
+          convert.configType ?? "flake",
           config,
-          ...persistedRelatives(design),
+          convert.nix?.device ?? "",
+          ...layoutCheckArgs(design),
+        ),
+        command(
+          "tabula_check_nixpkgs",
+          convert.configType ?? "flake",
+          config,
+          nixAttr(convert.flakeAttr ?? ""),
         ),
       ],
       destructive: false,
       weight: 1,
-      requires: ["findmnt"],
+      requires: ["findmnt", "nix", "nix-instantiate"],
     },
     {
       id: "copy-modules",
@@ -60,15 +101,18 @@ export function preparePhase(design: Design): Phase {
       requires: ["cp", "cmp", "diff"],
     },
     {
-      id: "flake-changes",
-      title: `Add impermanence and ./${MODULES_DIR} to ${config}/flake.nix`,
-      explain:
-        "The change is shown first and applied only with your consent (the old file is kept as flake.nix.orig, or flake.nix.~N~ if that name is taken). See flake-changes.md next to this script.",
+      id: "config-changes",
+      title:
+        changes.file === "flake.nix"
+          ? `Add impermanence and ./${MODULES_DIR} to ${config}/flake.nix`
+          : `Add ./${MODULES_DIR} to the imports of ${config}/configuration.nix`,
+      explain: `The change is shown first and applied only with your consent (the old file is kept as ${changes.file}.orig, or ${changes.file}.~N~ if that name is taken). See ${changes.docName} next to this script.`,
       commands: [
         command(
           "tabula_apply_flake_patch",
           config,
-          under(PLAN_DIR, "flake.patch"),
+          under(PLAN_DIR, changes.patchName),
+          changes.file,
         ),
       ],
       destructive: false,
@@ -76,46 +120,24 @@ export function preparePhase(design: Design): Phase {
       requires: ["patch", "grep"],
     },
     {
-      id: "check-build",
-      title: "Check that the new configuration builds",
-      explain:
-        "Nothing on the system changes until this succeeds; the build is reused by the next step.",
+      id: "build-system",
+      title: "Build the stateless system (nixos-rebuild build)",
+      explain: `Built in ${tabula}, which keeps the result (${tabula}/result) for the LiveCD; nothing on the system changes until it succeeds.`,
       commands: [
-        command(
-          "nix",
-          "build",
-          "--extra-experimental-features",
-          "nix-command flakes",
-          "--no-link",
-          "--log-format",
-          "internal-json",
-          "-v",
-          toplevel,
-        ),
+        command("tabula_build_system", tabula, ...rebuildArgs(design)),
       ],
       destructive: false,
       weight: 20,
-      requires: ["nix"],
+      requires: ["nixos-rebuild", "env"],
     },
     {
-      id: "rebuild-boot",
-      title: "Make it the next boot's configuration (nixos-rebuild boot)",
-      explain:
-        "Never switch: the running system keeps its root until the LiveCD moves it. The old generations stay in the boot menu.",
-      commands: [
-        command(
-          "nixos-rebuild",
-          "boot",
-          "--flake",
-          flakeRef,
-          "--log-format",
-          "internal-json",
-          "-v",
-        ),
-      ],
+      id: "set-profile",
+      title: "Point the system profile at it, without touching the bootloader",
+      explain: `As nixos-rebuild boot does, but the boot menu's default stays the old system: the machine boots as it did until the migration, and phase bootloader makes the new one the default after it. The system the profile pointed to is kept in ${tabula}/previous-system, for phase revert.`,
+      commands: [command("tabula_set_system_profile", tabula)],
       destructive: false,
-      weight: 5,
-      requires: ["nixos-rebuild"],
+      weight: 1,
+      requires: ["nix-env"],
     },
     {
       id: "write-migration",
@@ -123,12 +145,12 @@ export function preparePhase(design: Design): Phase {
       explain:
         "/.tabula/migration.json tells phase migrate this partition was prepared by this plan; the plan itself is copied to /.tabula/plan for the LiveCD.",
       commands: [
-        command("mkdir", "-p", "-m", "0700", "--", `/${TABULA_DIR}`),
-        command("tabula_copy_plan", `/${TABULA_DIR}/plan`),
+        command("mkdir", "-p", "-m", "0700", "--", tabula),
+        command("tabula_copy_plan", `${tabula}/plan`),
         command(
           "tabula_write_atomic",
           under(PLAN_DIR, "migration.json"),
-          `/${TABULA_DIR}/migration.json`,
+          `${tabula}/migration.json`,
         ),
       ],
       destructive: false,
@@ -141,12 +163,12 @@ export function preparePhase(design: Design): Phase {
     title: `Prepare ${design.hostname} for conversion (running system)`,
     where: "running-system",
     steps,
-    journal: [`/${TABULA_DIR}/journal`],
+    journal: [`${tabula}/journal`],
     summary: [
-      "The stateless configuration is built and is the default boot entry, but the disk still has the old layout.",
+      "The stateless system is built and the system profile points to it; the bootloader is untouched, so this machine still boots its old system.",
       "Next: boot the Tabula LiveCD and run phase migrate (Tabula finds /.tabula/migration.json on the partition).",
       "By hand: mount the partition, copy its .tabula/plan folder to /tmp, unmount it, then: sudo bash /tmp/plan/steps.sh migrate",
-      "Do not boot the new default entry before migrating: it expects the new layout. If you do, choose the previous generation in the boot menu; the old generations stay there.",
+      "Changed your mind? Nothing has moved: take the changes out of your configuration again (the old files are kept beside them) and rebuild as usual.",
     ],
   };
 }
@@ -158,13 +180,94 @@ export function persistedRelatives(design: Design): string[] {
   );
 }
 
+/**
+ * What moves into the storage (hoist), or stays in it (own-nix): the
+ * persisted paths and the swap files, and with own-nix GRUB's /boot folder.
+ */
+export function movedRelatives(design: Design): string[] {
+  const layout = convertLayout(design);
+  return [
+    ...persistedRelatives(design),
+    ...layout.swapFiles.map((f) => relativeToRoot(f.from)),
+    ...(layout.kind === "own-nix" && layout.grubBootDir ? ["boot"] : []),
+  ];
+}
+
 export function migratePhase(design: Design): Phase {
   const convert = design.convert!;
-  const store = storageOnPartition(design.persistence.storage)!;
-  const rels = persistedRelatives(design);
+  const layout = convertLayout(design);
+  const store = layout.store;
+  const rels = movedRelatives(design);
   const dev = convert.device;
-  const skipWithTarget = (check: string) => `tabula_target_given || ${check}`;
+  const keep = layout.keep.join("/");
+  const storeTop = store.split("/")[0];
+  const moves: Step[] =
+    layout.kind === "hoist"
+      ? [
+          {
+            id: "persist",
+            title: `Move the persisted paths into ${store}/`,
+            explain: `Each path is renamed (never copied) from TARGET/PATH to TARGET/${store}/PATH, outermost first; missing parent folders are created with the original owner and mode.${layout.swapFiles.length ? " Swap files move the same way; swapDevices points there." : ""}`,
+            commands: [
+              command("tabula_make_storage", TARGET, store),
+              ...rels.map((rel) => command("tabula_persist", store, rel)),
+            ],
+            destructive: true,
+            confirm: dev,
+            weight: 3,
+            requires: ["mv", "stat", "chown", "chmod"],
+            guard: {
+              check: command("tabula_migrate_past", "persist", QUARANTINE),
+              done: "every persisted path has already moved",
+            },
+          },
+          {
+            id: "quarantine",
+            title: `Move the rest of the old root into ${QUARANTINE}/`,
+            explain: `Everything at the top except nix/, ${storeTop}/, ${TABULA_DIR}/${layout.keep.length ? ` and ${layout.keep.map((k) => `${k}/`).join(", ")} (GRUB's folder, which stays on the partition)` : ""} is renamed into ${QUARANTINE}/. Nothing is deleted: look through it and delete it yourself when you are sure.`,
+            commands: [
+              command("tabula_quarantine", store, QUARANTINE, keep, ...rels),
+            ],
+            destructive: true,
+            confirm: dev,
+            weight: 3,
+            requires: ["mv", "stat"],
+            guard: {
+              check: command("tabula_migrate_past", "quarantine", QUARANTINE),
+              done: `the old root is already in ${QUARANTINE}/`,
+            },
+          },
+          {
+            id: "hoist",
+            title: "Hoist nix/* to the top of the partition",
+            explain: `The partition becomes /nix: nix/store becomes store/, nix/var becomes var/. nix/ is first renamed to ${HOLD} so a rerun knows the hoist began; the emptied folder is kept as ${TABULA_DIR}/nix-hoisted, for phase revert.`,
+            commands: [command("tabula_hoist", store, QUARANTINE, keep)],
+            destructive: true,
+            confirm: dev,
+            weight: 2,
+            requires: ["mv", "stat"],
+            guard: {
+              check: command("tabula_migrate_past", "hoist", QUARANTINE),
+              done: "nix/ is already hoisted",
+            },
+          },
+        ]
+      : [
+          {
+            id: "quarantine",
+            title: `Move what is not kept into ${QUARANTINE}/ on the old root`,
+            explain: `/nix is a filesystem of its own and stays; the old root becomes the storage (${design.persistence.storage}), so the persisted paths stay where they are and everything else is renamed into ${QUARANTINE}/ at the same place, its folders made with the original owner and mode. Nothing is deleted.`,
+            commands: [
+              command("tabula_quarantine_around", QUARANTINE, ...rels),
+            ],
+            destructive: true,
+            confirm: dev,
+            weight: 4,
+            requires: ["mv", "stat", "chown", "chmod"],
+          },
+        ];
   const steps: Step[] = [
+    ...(convert.luks ? [openLuksStep(convert.luks)] : []),
     {
       id: "mount-old-root",
       title: `Mount the old root ${dev} at the target`,
@@ -187,57 +290,16 @@ export function migratePhase(design: Design): Phase {
     {
       id: "check-old-root",
       title: "Check the target is this system's old root",
-      explain: `It must hold .tabula/migration.json of this plan (or --force), look like a NixOS root, and hold none of the names the migration creates (${store}/, ${QUARANTINE}/).`,
-      commands: [command("tabula_check_old_root", store, QUARANTINE, ...rels)],
+      explain: `It must hold .tabula/migration.json of this plan (or --force), look like a NixOS root, pass the layout checks phase prepare ran, and hold none of the names the migration creates (${layout.kind === "hoist" ? `${storeTop}/, ` : ""}${QUARANTINE}/).`,
+      commands: [
+        command("tabula_check_not_running_root", dev),
+        command("tabula_check_old_root", ...layoutCheckArgs(design)),
+      ],
       destructive: false,
       weight: 1,
       requires: ["findmnt", "stat", "grep"],
     },
-    {
-      id: "persist",
-      title: `Move the persisted paths into ${store}/`,
-      explain: `Each path is renamed (never copied) from TARGET/PATH to TARGET/${store}/PATH, outermost first; missing parent folders are created with the original owner and mode.`,
-      commands: [
-        command("tabula_make_storage", TARGET, store),
-        ...rels.map((rel) => command("tabula_persist", store, rel)),
-      ],
-      destructive: true,
-      confirm: dev,
-      weight: 3,
-      requires: ["mv", "stat", "chown", "chmod"],
-      guard: {
-        check: command("tabula_migrate_past", "persist", QUARANTINE),
-        done: "every persisted path has already moved",
-      },
-    },
-    {
-      id: "quarantine",
-      title: `Move the rest of the old root into ${QUARANTINE}/`,
-      explain: `Everything at the top except nix/, ${store.split("/")[0]}/ and ${TABULA_DIR}/ is renamed into ${QUARANTINE}/. Nothing is deleted: look through it and delete it yourself when you are sure.`,
-      commands: [command("tabula_quarantine", store, QUARANTINE, ...rels)],
-      destructive: true,
-      confirm: dev,
-      weight: 3,
-      requires: ["mv", "stat"],
-      guard: {
-        check: command("tabula_migrate_past", "quarantine", QUARANTINE),
-        done: `the old root is already in ${QUARANTINE}/`,
-      },
-    },
-    {
-      id: "hoist",
-      title: "Hoist nix/* to the top of the partition",
-      explain: `The partition becomes /nix: nix/store becomes store/, nix/var becomes var/. nix/ is first renamed to ${HOLD} so a rerun knows the hoist began; the empty folder is removed at the end.`,
-      commands: [command("tabula_hoist", store, QUARANTINE)],
-      destructive: true,
-      confirm: dev,
-      weight: 2,
-      requires: ["mv", "stat", "rmdir"],
-      guard: {
-        check: command("tabula_migrate_past", "hoist", QUARANTINE),
-        done: "nix/ is already hoisted",
-      },
-    },
+    ...moves,
     {
       id: "unmount-old-root",
       title: "Unmount the partition",
@@ -265,97 +327,21 @@ export function migratePhase(design: Design): Phase {
     userWithTarget: true,
     journal: [
       under(TARGET, `${TABULA_DIR}/journal`).raw,
-      under(TARGET, `nix/${TABULA_DIR}/journal`).raw,
+      under(TARGET, `${layout.tabulaDir}/journal`).raw,
     ],
     summary: [
-      `The partition is now /nix: persisted state is in ${design.persistence.storage}, the rest of the old root in /nix/${QUARANTINE} (nothing was deleted).`,
-      "With --target, run phase bootloader next; otherwise the bootloader was reinstalled from the new layout.",
-      "Reboot. The generations built before the conversion expect the old layout and no longer boot; the new one does.",
-      `Missed something? Everything is still in /nix/${QUARANTINE}: make a recover design to bring paths back.`,
+      layout.kind === "hoist"
+        ? `The partition is now /nix: persisted state is in ${design.persistence.storage}, the rest of the old root in /nix/${QUARANTINE} (nothing was deleted).`
+        : `The old root is now the storage, ${design.persistence.storage}: persisted state is where it was, the rest in ${design.persistence.storage}/${QUARANTINE} (nothing was deleted).`,
+      "With --target, run phase bootloader next; otherwise the stateless system is now the default boot entry.",
+      "Reboot. The generations built before the conversion expect the old layout and no longer boot; to go back to them, run phase revert from the LiveCD (bash steps.sh revert).",
+      `Missed something? Everything is still in ${layout.kind === "hoist" ? `/nix/${QUARANTINE}` : `${design.persistence.storage}/${QUARANTINE}`}: make a recover design to bring paths back.`,
     ],
   };
-}
-
-/** The bootloader steps; inside phase migrate they are skipped with --target. */
-function bootloaderSteps(design: Design, insideMigrate: boolean): Step[] {
-  const convert = design.convert!;
-  const boot = convert.boot!;
-  const nix = under(TARGET, "nix");
-  const bootAt = under(TARGET, "boot");
-  const skip = (check: string) => `tabula_target_given || ${check}`;
-  const yours = {
-    check: command(
-      "tabula_target_given",
-      "the caller owns the mounts and runs phase bootloader itself",
-    ),
-    done: "--target was given",
-  };
-  return [
-    mountTmpfsRootStep({
-      id: "mount-new-root",
-      title: "Mount a tmpfs as the new root at the target",
-      size: design.root.size,
-      guardWrap: skip,
-    }),
-    mountFilesystemStep({
-      id: "mount-new-nix",
-      name: "/nix",
-      fs: convert,
-      at: nix,
-      guardWrap: skip,
-    }),
-    {
-      id: "check-new-layout",
-      title: "Check the partition has the new layout",
-      commands: ["tabula_check_new_layout"],
-      destructive: false,
-      weight: 1,
-      requires: [],
-      guard: insideMigrate ? yours : undefined,
-    },
-    mountFilesystemStep({
-      id: "mount-boot",
-      name: "/boot",
-      fs: boot,
-      at: bootAt,
-      guardWrap: skip,
-    }),
-    {
-      id: "install-bootloader",
-      title: "Reinstall the bootloader from the new layout",
-      explain:
-        "The store moved, so the paths the bootloader knows changed: install it again the way nixos-install ends.",
-      commands: [
-        `NIXOS_INSTALL_BOOTLOADER=1 ${command(
-          "nixos-enter",
-          "--root",
-          TARGET,
-          "--",
-          "/nix/var/nix/profiles/system/bin/switch-to-configuration",
-          "boot",
-        )}`,
-      ],
-      destructive: false,
-      weight: 3,
-      requires: ["nixos-enter"],
-      guard: insideMigrate ? yours : undefined,
-    },
-    {
-      id: "unmount-new-layout",
-      title: "Unmount the target",
-      commands: ["sync", command("umount", "-R", "--", TARGET)],
-      destructive: false,
-      weight: 1,
-      requires: ["umount"],
-      guard: {
-        check: skip(command("tabula_not_mounted", TARGET)),
-        done: "the target is not mounted",
-      },
-    },
-  ];
 }
 
 export function bootloaderPhase(design: Design): Phase {
+  const layout = convertLayout(design);
   return {
     name: "bootloader",
     title: `Reinstall ${design.hostname}'s bootloader from the new layout`,
@@ -365,7 +351,7 @@ export function bootloaderPhase(design: Design): Phase {
       default: "/mnt",
       meaning: "where the new layout is mounted: tmpfs root, /nix, /boot",
     },
-    journal: [under(TARGET, `nix/${TABULA_DIR}/journal`).raw],
+    journal: [under(TARGET, `${layout.tabulaDir}/journal`).raw],
     summary: ["The bootloader now boots the stateless system. Reboot."],
   };
 }

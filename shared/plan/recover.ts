@@ -27,16 +27,19 @@ export function recoverPhase(design: Design): Phase {
     : recoverFromOldRoot(design);
 }
 
-function rebuildCommand(flakeRef: string): string {
-  return command(
+/** nixos-rebuild boot of the configuration in CONFIGDIR: its flake, or its configuration.nix. */
+function rebuildWords(design: Design, configDir: string): string[] {
+  const r = design.recover!;
+  return [
     "nixos-rebuild",
     "boot",
-    "--flake",
-    flakeRef,
+    ...(r.configType === "configuration.nix"
+      ? ["-I", `nixos-config=${configDir}/configuration.nix`]
+      : ["--flake", `${configDir}#${r.flakeAttr}`]),
     "--log-format",
     "internal-json",
     "-v",
-  );
+  ];
 }
 
 function recoverLive(design: Design): Phase {
@@ -88,7 +91,7 @@ function recoverLive(design: Design): Phase {
       title: "Rebuild (nixos-rebuild boot)",
       explain:
         "The new persistence takes effect at the next boot; never switch.",
-      commands: [rebuildCommand(`${recover.configDir}#${recover.flakeAttr}`)],
+      commands: [command(...rebuildWords(design, recover.configDir))],
       destructive: false,
       weight: 10,
       requires: ["nixos-rebuild"],
@@ -190,15 +193,13 @@ function recoverFromOldRoot(design: Design): Phase {
       title:
         "Rebuild inside the installed system (nixos-enter, nixos-rebuild boot)",
       commands: [
+        "tabula_mark_nixos",
         command(
           "nixos-enter",
           "--root",
           TARGET,
           "--",
-          "nixos-rebuild",
-          "boot",
-          "--flake",
-          `${configInStorage}#${recover.flakeAttr}`,
+          ...rebuildWords(design, configInStorage),
         ),
       ],
       destructive: false,

@@ -3,7 +3,7 @@
 // runner follows its markers (./markers.ts) to show step states.
 
 export type PhaseName =
-  "install" | "prepare" | "migrate" | "bootloader" | "recover";
+  "install" | "prepare" | "migrate" | "bootloader" | "recover" | "revert";
 
 export interface Step {
   /** Stable identifier, [a-z0-9-]+; the journal and the markers use it. */

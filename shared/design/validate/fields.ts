@@ -4,7 +4,12 @@
 import { parseSize } from "../../size";
 import { systemPathFault } from "../paths";
 import { at, type Obj } from "../reader";
-import type { Bootloader, FsRef } from "../types";
+import {
+  CONFIG_TYPES,
+  type Bootloader,
+  type ConfigType,
+  type FsRef,
+} from "../types";
 import type { ReadContext } from "./context";
 import { FIELDS } from "./schema";
 
@@ -183,18 +188,40 @@ export function readFsRef(
   return out;
 }
 
-/** The required flakeAttr of the block at PATH: a nixosConfigurations name. */
+/** The configType of the block at PATH ("flake" when absent). */
+export function readConfigType(
+  ctx: ReadContext,
+  o: Obj,
+  path: string,
+): ConfigType | undefined {
+  if (o.configType === undefined) return "flake";
+  return ctx.r.oneOf(o.configType, at(path, "configType"), CONFIG_TYPES);
+}
+
+/**
+ * The flakeAttr of the block at PATH: a nixosConfigurations name, required
+ * for a flake; a configuration.nix has none.
+ */
 export function readFlakeAttr(
   ctx: ReadContext,
   o: Obj,
   path: string,
+  configType: ConfigType | undefined = "flake",
 ): string | undefined {
+  if (configType === "configuration.nix") {
+    if (o.flakeAttr !== undefined)
+      ctx.findings.error(
+        at(path, "flakeAttr"),
+        `is given, but ${at(path, "configType")} is "configuration.nix", which has no nixosConfigurations: remove it (or set configType to "flake")`,
+      );
+    return undefined;
+  }
   const text = ctx.r.string(
     ctx.r.required(
       o,
       "flakeAttr",
       path,
-      'give the name under nixosConfigurations, e.g. "tern"',
+      'give the name under nixosConfigurations, e.g. "tern" (or set configType to "configuration.nix" for a configuration without a flake)',
     ),
     at(path, "flakeAttr"),
     'e.g. "tern"',

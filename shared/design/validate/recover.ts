@@ -2,7 +2,12 @@
 // to add it to, and the paths to bring in.
 import type { RecoverDesign } from "../types";
 import type { ReadContext } from "./context";
-import { readAbsolutePath, readFlakeAttr, readFsRef } from "./fields";
+import {
+  readAbsolutePath,
+  readConfigType,
+  readFlakeAttr,
+  readFsRef,
+} from "./fields";
 import { readPersistedLists } from "./persistence";
 import { FIELDS } from "./schema";
 
@@ -44,7 +49,8 @@ export function readRecover(
     ),
     "recover.configDir",
   );
-  const flakeAttr = readFlakeAttr(ctx, o, "recover");
+  const configType = readConfigType(ctx, o, "recover");
+  const flakeAttr = readFlakeAttr(ctx, o, "recover", configType);
   let boot: RecoverDesign["boot"];
   if (o.boot !== undefined)
     boot = readFsRef(
@@ -71,5 +77,13 @@ export function readRecover(
     FIELDS.add,
     "the paths to bring in",
   );
-  return { from, nix, configDir, flakeAttr, boot, add } as RecoverDesign;
+  return {
+    from,
+    nix,
+    configDir,
+    configType,
+    flakeAttr,
+    boot,
+    add,
+  } as RecoverDesign;
 }

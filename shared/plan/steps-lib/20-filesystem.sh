@@ -59,6 +59,17 @@ tabula_check_not_running_root() {
   fi
 }
 
+# Refuses a TARGET that is the running system's own root folder under
+# another name (a bind mount of /, or a link to it): --target skips the
+# mount step's device check, and moving the running root aside would pull it
+# out from under the system.
+tabula_check_target_not_root() {
+  if [[ -d $TARGET && $(stat -L -c %d:%i -- "$TARGET") == "$(stat -L -c %d:%i -- /)" ]]; then
+    tabula_refuse "$(tabula_q "$TARGET") is the root folder of the system running now (the same folder as /). This phase must run from the LiveCD, on the partition mounted elsewhere."
+    return 0
+  fi
+}
+
 # Both paths' folders on one filesystem (same st_dev: also tells btrfs
 # subvolumes apart), so mv renames and never copies.
 tabula_same_fs() {

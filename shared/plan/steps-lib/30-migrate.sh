@@ -5,8 +5,16 @@
 #   quarantining QUAR exists (created after every persisted path moved)
 #   hoisting     nix/ was renamed to .tabula/nix-hoisting (the quarantine is complete)
 #   hoisted      nix/ and .tabula/nix-hoisting are gone and store/ is at the top
+#                (the emptied folder is kept as .tabula/nix-hoisted, for revert)
+# With LAYOUT "own-nix" (/nix is its own filesystem; nothing is hoisted) only
+# fresh and quarantining exist.
+#   tabula_migrate_stage QUAR [LAYOUT]
 tabula_migrate_stage() {
-  local quar=$1
+  local quar=$1 layout=${2:-hoist}
+  if [[ $layout == own-nix ]]; then
+    if [[ -d $TARGET/$quar ]]; then printf quarantining; else printf fresh; fi
+    return 0
+  fi
   if [[ ! -e $TARGET/nix && ! -L $TARGET/nix ]]; then
     if tabula_exists "$TARGET/.tabula/nix-hoisting"; then
       printf hoisting
@@ -38,12 +46,14 @@ tabula_migrate_past() {
 }
 
 # Checks that TARGET is this system's old root before anything moves:
-#   tabula_check_old_root STORE QUAR REL...
-# STORE is the storage folder relative to the partition ("persistent"), QUAR
-# the quarantine ("old-root"), RELs the persisted paths relative to "/".
+#   tabula_check_old_root STORE QUAR LAYOUT KEEP REL...
+# STORE is the storage folder relative to the partition ("persistent"; "."
+# when the old root becomes the storage), QUAR the quarantine ("old-root"),
+# LAYOUT and KEEP as tabula_check_layout takes them, RELs the paths that move
+# (or stay) relative to "/".
 tabula_check_old_root() {
-  local store=$1 quar=$2
-  shift 2
+  local store=$1 quar=$2 layout=$3 keep=$4
+  shift 4
   local storetop=${store%%/*} json=$TARGET/.tabula/migration.json stage
   if tabula_dry_unseen "that it is this system's old root, holds this plan's .tabula/migration.json, has nothing mounted inside, and holds none of ${storetop}/, ${quar}/."; then
     return 0
@@ -52,10 +62,14 @@ tabula_check_old_root() {
     tabula_refuse "$(tabula_q "$TARGET") is not a folder: mount the old root partition there, or give --target the folder where it is mounted."
     return 0
   fi
+  tabula_check_target_not_root
+  if tabula_halted; then return 0; fi
   tabula_no_links "$TARGET" .tabula "Tabula keeps its journal in .tabula/ and hoists nix/ through it, so it must be a real folder on the partition: put the folder the link points to in its place, then run again."
   if tabula_halted; then return 0; fi
-  tabula_no_links "$TARGET" nix/store "The migration renames nix/ and nix/store to the top of the partition, so they must be real folders on it: put the folder the link points to in its place, then run again."
-  if tabula_halted; then return 0; fi
+  if [[ $layout == hoist ]]; then
+    tabula_no_links "$TARGET" nix/store "The migration renames nix/ and nix/store to the top of the partition, so they must be real folders on it: put the folder the link points to in its place, then run again."
+    if tabula_halted; then return 0; fi
+  fi
   local mounted
   mounted=$(findmnt -rn -o TARGET | while IFS= read -r m; do
     m=$(printf '%b' "$m")
@@ -80,7 +94,7 @@ tabula_check_old_root() {
     tabula_refuse "$(tabula_q "$json") is missing: phase prepare of this plan has not finished on this partition (it writes the file once nixos-rebuild boot succeeded). Run phase prepare on the running system first, or pass --force if you are sure this is the right partition."
     return 0
   fi
-  stage=$(tabula_migrate_stage "$quar")
+  stage=$(tabula_migrate_stage "$quar" "$layout")
   if tabula_journal_has check-old-root begun "$TABULA_PLAN_ID"; then
     # The stage is read from the filesystem; once the hoist finished it must
     # read "hoisted", or the quarantine would take the hoisted store for the
@@ -98,76 +112,22 @@ tabula_check_old_root() {
       return 0
     fi
     printf '      Resuming the migration this plan began earlier (stage: %s).\n' "$stage"
+    tabula_check_paths "$TARGET" "$store" "$quar" "$layout" "$@"
+    if tabula_halted; then return 0; fi
   else
-    if [[ ! -d $TARGET/nix/store ]]; then
-      if [[ $stage == hoisted ]]; then
-        tabula_refuse "$(tabula_q "$TARGET") is converted already: store/ is at its top and there is no nix/. There is nothing to migrate; to reinstall the bootloader, run phase bootloader (with the partition mounted at the target's /nix)."
-      else
-        tabula_refuse "$(tabula_q "$TARGET") does not look like a NixOS root: $(tabula_q "$TARGET/nix/store") is missing. Check the partition (or --target)."
-      fi
+    if [[ $layout == hoist && ! -d $TARGET/nix/store && $stage == hoisted ]]; then
+      tabula_refuse "$(tabula_q "$TARGET") is converted already: store/ is at its top and there is no nix/. There is nothing to migrate; to reinstall the bootloader, run phase bootloader (with the partition mounted at the target's /nix)."
       return 0
     fi
-    if ! tabula_exists "$TARGET/etc/NIXOS"; then
-      tabula_refuse "$(tabula_q "$TARGET") does not look like a NixOS root: $(tabula_q "$TARGET/etc/NIXOS") is missing. Check the partition (or --target)."
-      return 0
-    fi
-    local name other
-    for name in "$storetop" "$quar" .tabula/nix-hoisting; do
-      if tabula_exists "$TARGET/$name"; then
-        # Left by a migration another plan began (the plan was made again
-        # after a stop)? Then it is Tabula's, and that plan must finish it.
-        other=$(tabula_other_migration)
-        if [[ -n $other ]]; then
-          tabula_refuse "$(tabula_q "$TARGET/$name") already exists: a migration by another plan ($other) began here and did not finish. Finish it with that plan's steps.sh (the plan folder whose prepare ran is in $(tabula_q "$TARGET/.tabula/plan")); a new plan cannot take over a half-done migration."
-        else
-          tabula_refuse "$(tabula_q "$TARGET/$name") already exists and the migration would create it. Move it out of the way (it is not Tabula's), then run again."
-        fi
-        return 0
-      fi
-    done
-    local entry saved
-    saved=$(shopt -p dotglob nullglob || true)
-    shopt -s dotglob nullglob
-    for entry in "$TARGET"/nix/*; do
-      name=${entry##*/}
-      # nix/nix would land on nix/ itself: a finished hoist would then look unfinished.
-      if [[ $name == "$storetop" || $name == "$quar" || $name == .tabula || $name == nix ]]; then
-        eval "$saved"
-        tabula_refuse "$(tabula_q "$entry") would land on $(tabula_q "$TARGET/$name") when nix/ is hoisted, a name the migration uses to know where it stands. Move it out of nix/ first (it is not part of Nix)."
-        return 0
-      fi
-    done
-    eval "$saved"
-    if [[ $(stat -c %d -- "$TARGET/nix") != "$(stat -c %d -- "$TARGET")" ]]; then
-      tabula_refuse "$(tabula_q "$TARGET/nix") is a separate filesystem or btrfs subvolume: its contents cannot be renamed to the top of $(tabula_q "$TARGET")."
-      return 0
-    fi
+    tabula_check_layout "$TARGET" "$store" "$quar" "$layout" "$keep" "$@"
+    if tabula_halted; then return 0; fi
   fi
-  local rel prefix rest comp
-  for rel in "$@"; do
-    prefix=''
-    rest=$rel
-    while [[ $rest == */* ]]; do
-      comp=${rest%%/*}
-      rest=${rest#*/}
-      prefix=${prefix:+$prefix/}$comp
-      if [[ -L $TARGET/$prefix ]]; then
-        tabula_refuse "$(tabula_q "$TARGET/$prefix") is a symbolic link, so persisting /$rel through it would move something else. Persist the link's target instead, or remove the path from the design."
-        return 0
-      fi
-      if tabula_exists "$TARGET/$prefix" && [[ ! -d $TARGET/$prefix ]]; then
-        tabula_refuse "$(tabula_q "$TARGET/$prefix") is not a folder, so /$rel cannot exist below it. Fix the design."
-        return 0
-      fi
-    done
-    if tabula_exists "$TARGET/$rel" && [[ $stage == fresh ]]; then
-      if [[ $(stat -c %d -- "$TARGET/${rel%/*}") != "$(stat -c %d -- "$TARGET")" ]] && [[ $rel == */* ]]; then
-        tabula_refuse "$(tabula_q "$TARGET/$rel") is on a separate filesystem or btrfs subvolume, so it cannot be renamed into $store/. Move it by hand or remove it from the design."
-        return 0
-      fi
+  local rel
+  if [[ $stage == fresh ]]; then
+    for rel in "$@"; do
       if [[ -L $TARGET/$rel ]]; then tabula_warn_persisted_link "$store" "$quar" "$rel" "$@"; fi
-    fi
-  done
+    done
+  fi
   if ((!TABULA_DRY_RUN)) && ! tabula_journal_has check-old-root begun "$TABULA_PLAN_ID"; then
     if [[ ! -d $TARGET/.tabula ]]; then tabula_do mkdir -m 0700 -- "$TARGET/.tabula"; fi
     tabula_journal check-old-root begun "$TABULA_PLAN_ID"
@@ -238,11 +198,13 @@ tabula_persist() {
 }
 
 # Moves every top-level entry of TARGET except nix/, the storage folder,
-# .tabula/ and the quarantine into TARGET/QUAR. RELs (the persisted paths) must
-# all be gone from TARGET already: none of them may end up in the quarantine.
+# .tabula/, the quarantine and the KEEP names (joined with "/": "boot" when
+# GRUB's files stay on the partition) into TARGET/QUAR. RELs (the persisted
+# paths) must all be gone from TARGET already: none may end up in the quarantine.
+#   tabula_quarantine STORE QUAR KEEP REL...
 tabula_quarantine() {
-  local store=$1 quar=$2
-  shift 2
+  local store=$1 quar=$2 keep=$3
+  shift 3
   local storetop=${store%%/*} rel entry name saved
   if tabula_dry_unseen "which top-level entries the old root holds; each one but nix/, ${storetop}/ and .tabula/ is renamed into ${quar}/:"; then
     printf '      + %s\n' "$(tabula_words mkdir -m 0700 -- "$TARGET/$quar")"
@@ -271,6 +233,7 @@ tabula_quarantine() {
     case $name in
       nix | .tabula | "$storetop" | "$quar") continue ;;
     esac
+    if [[ /$keep/ == */"$name"/* ]]; then continue; fi
     if ((TABULA_DRY_RUN)); then
       # The real run has moved the persisted top-level paths away by now.
       local persisted=0
@@ -285,14 +248,17 @@ tabula_quarantine() {
 
 # Hoists nix/* to the top of TARGET: first nix/ is renamed to
 # .tabula/nix-hoisting (so the filesystem itself records that the hoist
-# began), then each entry moves up, then the empty folder is removed.
+# began), then each entry moves up, then the emptied folder is renamed to
+# .tabula/nix-hoisted: phase revert puts it back as nix/, the same folder
+# with its owner and mode. KEEP as tabula_quarantine takes it.
+#   tabula_hoist STORE QUAR KEEP
 tabula_hoist() {
-  local store=$1 quar=$2
-  local storetop=${store%%/*} hold=$TARGET/.tabula/nix-hoisting entry name saved
+  local store=$1 quar=$2 keep=${3:-}
+  local storetop=${store%%/*} hold=$TARGET/.tabula/nix-hoisting done=$TARGET/.tabula/nix-hoisted entry name saved
   if tabula_dry_unseen "what nix/ holds (store/, var/, ...); each entry moves up:"; then
     printf '      + %s\n' "$(tabula_words mv -T -- "$TARGET/nix" "$hold")"
     printf '      + %s\n' "$(tabula_words mv -T -- "$hold/NAME" "$TARGET/NAME")"
-    printf '      + %s\n' "$(tabula_words rmdir -- "$hold")"
+    printf '      + %s\n' "$(tabula_words mv -T -- "$hold" "$done")"
     return 0
   fi
   saved=$(shopt -p dotglob nullglob || true)
@@ -306,6 +272,7 @@ tabula_hoist() {
     eval "$saved"
     for entry in "${top[@]}"; do
       name=${entry##*/}
+      if [[ /$keep/ == */"$name"/* ]]; then continue; fi
       case $name in
         nix | .tabula | "$storetop" | "$quar") ;;
         *)
@@ -339,6 +306,67 @@ tabula_hoist() {
       tabula_move "$entry" "$TARGET/$name"
     fi
   done
-  tabula_do rmdir -- "$from"
+  if ((TABULA_DRY_RUN)) && [[ $from != "$hold" ]]; then
+    printf '      + %s\n' "$(tabula_words mv -T -- "$hold" "$done")"
+  else
+    tabula_move "$from" "$done"
+  fi
+}
+
+# Phase migrate when /nix is a filesystem of its own (LAYOUT own-nix): the old
+# root stays where it is and becomes the storage, so the persisted paths
+# (and KEEPs) do not move at all; everything else moves into QUAR at the same
+# relative path, its folders made with the original owner and mode. Folders
+# on the way to a kept path stay, and only what is beside it moves. Each
+# entry moves once, so running it again after a crash goes on where it was.
+#   tabula_quarantine_around QUAR KEEP...
+tabula_quarantine_around() {
+  local quar=$1
+  shift
+  if tabula_dry_unseen "which entries the old root holds; each one that is neither kept nor on the way to a kept path is renamed into ${quar}/ at the same place:"; then
+    printf '      + %s\n' "$(tabula_words mkdir -m 0700 -- "$TARGET/$quar")"
+    printf '      + %s\n' "$(tabula_words mv -T -- "$TARGET/PATH" "$TARGET/$quar/PATH")"
+    return 0
+  fi
+  if ! tabula_exists "$TARGET/$quar"; then
+    tabula_do mkdir -m 0700 -- "$TARGET/$quar"
+  fi
+  tabula_quarantine_beside "" "$quar" "$@"
+}
+
+# The entries of folder DIR (relative to TARGET, "" for the top) for
+# tabula_quarantine_around.
+tabula_quarantine_beside() {
+  local dir=$1 quar=$2
+  shift 2
+  local saved entry name rel k keep way
+  saved=$(shopt -p dotglob nullglob || true)
+  shopt -s dotglob nullglob
+  local entries=("$TARGET${dir:+/$dir}"/*)
+  eval "$saved"
+  for entry in "${entries[@]}"; do
+    name=${entry##*/}
+    rel=${dir:+$dir/}$name
+    if [[ -z $dir && ($name == .tabula || $name == "$quar") ]]; then continue; fi
+    keep=0
+    way=0
+    for k in "$@"; do
+      if [[ $rel == "$k" ]]; then keep=1; fi
+      if [[ $k == "$rel"/* ]]; then way=1; fi
+    done
+    if ((keep)); then continue; fi
+    if ((way)); then
+      if [[ -L $entry || ! -d $entry ]]; then
+        tabula_stop "$(tabula_q "$entry") is on the way to a persisted path but is not a folder. Fix the design, then run again."
+        return 0
+      fi
+      tabula_quarantine_beside "$rel" "$quar" "$@"
+      if tabula_halted; then return 0; fi
+      continue
+    fi
+    tabula_make_parents "$TARGET" "$TARGET/$quar" "$rel"
+    if tabula_halted; then return 0; fi
+    tabula_move "$entry" "$TARGET/$quar/$rel"
+  done
 }
 
