@@ -16,6 +16,7 @@ const PHASES = [
   "migrate",
   "bootloader",
   "recover",
+  "revert",
 ] as const satisfies readonly PhaseName[];
 
 /** Largest text accepted in one terminalInput (a paste). */

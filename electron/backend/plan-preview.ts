@@ -10,11 +10,12 @@ import { planFiles } from "../../shared/plan-files";
 import { planStepFiles } from "../../shared/plan/files";
 
 /**
- * The user's flake.nix, for a conversion's flake.patch. Read only where it
- * is the machine's own (`configRoot` is "/" on the real machine); null leaves
- * the patch out and flake-changes.md says what to change by hand.
+ * The user's flake.nix (or configuration.nix without a flake), for a
+ * conversion's patch. Read only where it is the machine's own (`configRoot`
+ * is "/" on the real machine); null leaves the patch out and the changes
+ * document says what to change by hand.
  */
-async function userFlake(
+async function userConfig(
   design: Design,
   configRoot: string | null,
 ): Promise<string | undefined> {
@@ -22,7 +23,13 @@ async function userFlake(
     return undefined;
   try {
     return await readFile(
-      path.join(configRoot, design.convert.configDir, "flake.nix"),
+      path.join(
+        configRoot,
+        design.convert.configDir,
+        design.convert.configType === "configuration.nix"
+          ? "configuration.nix"
+          : "flake.nix",
+      ),
       "utf8",
     );
   } catch {
@@ -43,12 +50,12 @@ export async function planPreview(
       plan: null,
       files: [],
     };
-  const flake = await userFlake(design, configRoot);
+  const config = await userConfig(design, configRoot);
   return {
     problems: [...problems, ...steps.warnings],
     plan: steps.plan,
     // planFiles already holds the step files (plan.json, steps.sh, migration.json).
-    files: planFiles(design, { userFlake: flake }),
+    files: planFiles(design, { userConfig: config }),
   };
 }
 

@@ -513,7 +513,7 @@ export function sandboxRun(
       );
     case "prepare":
       return dry(
-        "prepare rebuilds the running NixOS (nixos-rebuild boot): in the sandbox it runs as a dry run.",
+        "prepare builds the new NixOS system and points the system profile at it: in the sandbox it runs as a dry run.",
       );
     case "migrate":
       // With --target naming a folder it owns, steps.sh runs migrate without
@@ -533,5 +533,13 @@ export function sandboxRun(
       return dry(
         "recover brings the chosen paths into persistent storage and rebuilds NixOS (nixos-rebuild, from the LiveCD through nixos-enter): in the sandbox it runs as a dry run.",
       );
+    case "revert":
+      // Like migrate: renames inside the sandbox's own folder, for real; the
+      // bootloader step is skipped with --target.
+      return {
+        dryRun: false,
+        args: ["--target", sandbox.rootPartition, "--force"],
+        explanation: `revert really moves the files of the sandbox's pretend root partition (the folder ${sandbox.rootPartition}) back to where they were; the bootloader is not touched (--target), and --force because the sandbox's prepare only ran as a dry run.`,
+      };
   }
 }

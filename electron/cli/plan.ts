@@ -26,7 +26,8 @@ import {
 const USAGE = `Usage: tabula plan DESIGN.json --out DIR [--flake FILE]
 
 Validates the design, then writes the plan into DIR: the NixOS modules under
-nixos/, flake.nix (install) or flake-changes.md and flake.patch (convert),
+nixos/, flake.nix (install) or flake-changes.md and flake.patch (convert;
+configuration-changes.md and configuration.patch without a flake),
 design.json, plan.json (every step and its exact commands), steps.sh (the
 script that runs them: bash steps.sh PHASE --dry-run shows them) and
 migration.json (convert). On any error it prints the problems and writes
@@ -34,8 +35,9 @@ nothing.
 
 Options:
   --out DIR      the plan folder: new, empty, or holding an earlier plan
-  --flake FILE   the flake to propose changes to (convert); by default
-                 CONFIGDIR/flake.nix of the design, when it can be read
+  --flake FILE   the file to propose changes to (convert); by default
+                 CONFIGDIR/flake.nix of the design, or CONFIGDIR/configuration.nix
+                 when convert.configType is "configuration.nix", when it can be read
 
 Exit status: 0 written, 1 invalid design, 2 bad usage.`;
 
@@ -102,7 +104,7 @@ function readFlake(file: string, explicit: boolean): string | undefined {
     if (!explicit) return undefined;
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(
-      `--flake ${file} cannot be read (${code ?? (error as Error).message}): give your flake.nix.`,
+      `--flake ${file} cannot be read (${code ?? (error as Error).message}): give your flake.nix (or configuration.nix).`,
     );
   }
 }
@@ -124,14 +126,18 @@ export const planCommand: Command = {
       }
       const design = result.design;
       checkOut(a.out);
-      let userFlake: string | undefined;
-      if (a.flake !== null) userFlake = readFlake(a.flake, true);
+      let userConfig: string | undefined;
+      const configFile =
+        design.convert?.configType === "configuration.nix"
+          ? "configuration.nix"
+          : "flake.nix";
+      if (a.flake !== null) userConfig = readFlake(a.flake, true);
       else if (design.mode === "convert" && design.convert)
-        userFlake = readFlake(
-          join(design.convert.configDir, "flake.nix"),
+        userConfig = readFlake(
+          join(design.convert.configDir, configFile),
           false,
         );
-      const files = planFiles(design, { userFlake });
+      const files = planFiles(design, { userConfig });
       const root = resolve(a.out);
       for (const f of files) {
         const target = resolve(root, f.path);
@@ -163,9 +169,11 @@ export const planCommand: Command = {
           )
           .join(""),
       );
-      if (design.mode === "convert" && userFlake === undefined)
+      if (design.mode === "convert" && userConfig === undefined)
         io.out(
-          `note: no flake.nix was read, so there is no flake.patch; flake-changes.md says what to change.\n`,
+          configFile === "flake.nix"
+            ? `note: no flake.nix was read, so there is no flake.patch; flake-changes.md says what to change.\n`
+            : `note: no configuration.nix was read, so there is no configuration.patch; configuration-changes.md says what to change.\n`,
         );
       return 0;
     } catch (error) {

@@ -120,8 +120,8 @@ export interface LuksRef {
 export interface ConvertDesign extends FsRef {
   /** The user's NixOS configuration directory, e.g. "/etc/nixos". */
   configDir: string;
-  /** A flake (default) or configuration.nix without one. */
-  configType: ConfigType;
+  /** A flake (when absent; normalized designs say it) or configuration.nix without one. */
+  configType?: ConfigType;
   /** The attribute under nixosConfigurations, e.g. "tern" (flakes only). */
   flakeAttr?: string;
   /**
@@ -161,8 +161,8 @@ export interface RecoverDesign {
   nix: FsRef;
   /** The configuration directory, as seen on the running system. */
   configDir: string;
-  /** A flake (default) or configuration.nix without one. */
-  configType: ConfigType;
+  /** A flake (when absent; normalized designs say it) or configuration.nix without one. */
+  configType?: ConfigType;
   /** The attribute under nixosConfigurations (flakes only). */
   flakeAttr?: string;
   /** The separate boot filesystem, needed to rebuild from the LiveCD. */

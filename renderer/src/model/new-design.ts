@@ -76,7 +76,7 @@ export function newDesign(
     design.convert = {
       ...fs,
       configDir: facts?.nixosConfig?.dir ?? "/etc/nixos",
-      flakeAttr: facts?.nixosConfig?.flakeAttr ?? "",
+      ...configKind(facts),
       ...(boot ? { boot } : {}),
       bootloader: facts?.firmware === "bios" ? "grub" : "systemd-boot",
     };
@@ -89,7 +89,7 @@ export function newDesign(
         facts?.os.kind === "nixos" && facts.rootIsTmpfs ? "live" : "old-root",
       nix: nixFs(facts),
       configDir: facts?.nixosConfig?.dir ?? "/etc/nixos",
-      flakeAttr: facts?.nixosConfig?.flakeAttr ?? "",
+      ...configKind(facts),
       ...(recoverBoot(facts) ? { boot: recoverBoot(facts)! } : {}),
       add: { directories: [], files: [], users: {} },
     };
@@ -97,6 +97,17 @@ export function newDesign(
       design.hostname = facts.nixosConfig.flakeAttr;
   }
   return design;
+}
+
+/** A flake (with its host attribute), or configuration.nix without one, as the probe found it. */
+function configKind(
+  facts: MachineFacts | null,
+):
+  | { configType: "flake"; flakeAttr: string }
+  | { configType: "configuration.nix" } {
+  return facts?.nixosConfig && !facts.nixosConfig.isFlake
+    ? { configType: "configuration.nix" }
+    : { configType: "flake", flakeAttr: facts?.nixosConfig?.flakeAttr ?? "" };
 }
 
 /** A quarter of RAM, rounded to whole GiB, between 1G and 8G: room for /tmp and /var/tmp without starving builds. */

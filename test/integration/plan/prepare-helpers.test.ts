@@ -112,7 +112,7 @@ describeWith(
     it("applies the design stream's flake.patch once, with flake.nix.orig, and says when it no longer applies", () => {
       const flake = readFileSync("test/fixtures/flakes/classic.nix", "utf8");
       const design: Design = convertDesign();
-      const patch = planFiles(design, { userFlake: flake }).find(
+      const patch = planFiles(design, { userConfig: flake }).find(
         (f) => f.path === "flake.patch",
       );
       expect(patch).toBeDefined();
@@ -159,7 +159,7 @@ describeWith(
 
     it("leaves a flake.nix.orig of the user's alone and keeps the old flake as flake.nix.~1~", () => {
       const flake = readFileSync("test/fixtures/flakes/classic.nix", "utf8");
-      const patch = planFiles(convertDesign(), { userFlake: flake }).find(
+      const patch = planFiles(convertDesign(), { userConfig: flake }).find(
         (f) => f.path === "flake.patch",
       );
       const patchFile = join(work, "flake-orig.patch");

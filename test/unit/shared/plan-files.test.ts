@@ -32,7 +32,7 @@ function shuffled<T>(list: T[], seed: number): T[] {
 describe("planFiles", () => {
   it("writes the files of each mode", () => {
     const paths = (mode: string, flake?: string) =>
-      planFiles(design(load(mode)), { userFlake: flake }).map((f) => f.path);
+      planFiles(design(load(mode)), { userConfig: flake }).map((f) => f.path);
     expect(paths("install")).toEqual([
       "nixos/default.nix",
       "nixos/stateless.nix",
@@ -76,7 +76,7 @@ describe("planFiles", () => {
       ["convert", flake],
       ["recover", undefined],
     ] as const) {
-      const files = planFiles(design(load(mode)), { userFlake });
+      const files = planFiles(design(load(mode)), { userConfig: userFlake });
       for (const f of files) expect(PLAN_FILE_PATHS, f.path).toContain(f.path);
       for (const stale of stalePlanFiles(files))
         expect(files.map((f) => f.path)).not.toContain(stale);

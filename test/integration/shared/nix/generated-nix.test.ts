@@ -20,7 +20,7 @@ const RUNS = Number(process.env.TABULA_PROPERTY_RUNS ?? 60);
 
 function writePlan(design: Design, dir: string, userFlake?: string): string[] {
   const nixFiles: string[] = [];
-  for (const f of planFiles(design, { userFlake })) {
+  for (const f of planFiles(design, { userConfig: userFlake })) {
     const file = join(dir, f.path);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, f.content);

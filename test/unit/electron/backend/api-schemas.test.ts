@@ -58,7 +58,7 @@ describe("API argument schemas", () => {
         cols: 80,
         rows: 24,
       },
-      '"args.phase" must be one of "install", "prepare", "migrate", "bootloader", "recover"',
+      '"args.phase" must be one of "install", "prepare", "migrate", "bootloader", "recover", "revert"',
     ],
     [
       "listQuarantine",

@@ -129,6 +129,7 @@ describe("backend composition", () => {
       "prepare",
       "migrate",
       "bootloader",
+      "revert",
     ]);
     expect(preview.files.map((f) => f.path)).toEqual(
       expect.arrayContaining([

@@ -38,6 +38,7 @@ describe("design store", () => {
       fsType: "btrfs",
       options: ["subvol=@", "compress=zstd"],
       configDir: "/etc/nixos",
+      configType: "flake",
       flakeAttr: "tern",
       boot: {
         device: "/dev/disk/by-uuid/AB12-CD34",

@@ -308,12 +308,125 @@ const rules: Rule[] = [
     message: /not a filesystem type/,
   },
   {
-    name: "convert without boot",
+    name: "convert without boot, with systemd-boot",
     mode: "convert",
     mutate: (d) => delete d.convert.boot,
     severity: "error",
     path: "convert.boot",
-    message: /inside the old root/,
+    message: /systemd-boot boots from an EFI system partition/,
+  },
+  {
+    name: "convert without boot nor bootloader",
+    mode: "convert",
+    mutate: (d) => {
+      delete d.convert.boot;
+      delete d.convert.bootloader;
+    },
+    severity: "error",
+    path: "convert.boot",
+    message: /only GRUB boots from/,
+  },
+  {
+    name: "ESP at /boot/efi without a bootloader",
+    mode: "convert",
+    mutate: (d) => {
+      d.convert.boot.mountPoint = "/boot/efi";
+      delete d.convert.bootloader;
+    },
+    severity: "error",
+    path: "convert.bootloader",
+    message: /with the ESP at \/boot\/efi, \/boot is a folder on the root/,
+  },
+  {
+    name: "boot mounted somewhere NixOS does not",
+    mode: "convert",
+    mutate: (d) => (d.convert.boot.mountPoint = "/mnt/esp"),
+    severity: "error",
+    path: "convert.boot.mountPoint",
+    message: /is not where NixOS mounts a boot filesystem/,
+  },
+  {
+    name: "configuration.nix with a flake attribute",
+    mode: "convert",
+    mutate: (d) => (d.convert.configType = "configuration.nix"),
+    severity: "error",
+    path: "convert.flakeAttr",
+    message: /has no nixosConfigurations: remove it/,
+  },
+  {
+    name: "unknown configType",
+    mode: "convert",
+    mutate: (d) => (d.convert.configType = "channels"),
+    severity: "error",
+    path: "convert.configType",
+    message: /"flake", "configuration.nix"/,
+  },
+  {
+    name: "a flake without its attribute",
+    mode: "convert",
+    mutate: (d) => delete d.convert.flakeAttr,
+    severity: "error",
+    path: "convert.flakeAttr",
+    message: /configType to "configuration.nix"/,
+  },
+  {
+    name: "a LUKS name /dev/mapper cannot hold",
+    mode: "convert",
+    mutate: (d) =>
+      (d.convert.luks = { device: "/dev/disk/by-uuid/x", name: "my root" }),
+    severity: "error",
+    path: "convert.luks.name",
+    message: /cannot be a \/dev\/mapper name/,
+  },
+  {
+    name: "a persisted path on a kept mount",
+    mode: "convert",
+    mutate: (d) => (d.convert.keptMounts = ["/home"]),
+    severity: "error",
+    path: "persistence.users.sam.directories[0]",
+    message: /is on \/home, a filesystem of its own that stays mounted/,
+  },
+  {
+    name: "a kept mount under /nix",
+    mode: "convert",
+    mutate: (d) => (d.convert.keptMounts = ["/nix/store"]),
+    severity: "error",
+    path: "convert.keptMounts[0]",
+    message: /a \/nix of its own is convert.nix/,
+  },
+  {
+    name: "a swap file that is persisted too",
+    mode: "convert",
+    mutate: (d) => (d.convert.swapFiles = ["/var/log/swap"]),
+    severity: "error",
+    path: "convert.swapFiles[0]",
+    message: /moves swap files into storage itself/,
+  },
+  {
+    name: "swap files beside an encrypted swap",
+    mode: "convert",
+    mutate: (d) => {
+      d.convert.swapFiles = ["/swapfile"];
+      d.convert.swapDevices = ["/dev/mapper/cryptswap"];
+    },
+    severity: "error",
+    path: "convert.swapDevices",
+    message: /cannot repeat that one's encryption settings/,
+  },
+  {
+    name: "a /nix of its own with storage deeper than /nix/NAME",
+    mode: "convert",
+    mutate: (d) => {
+      d.convert.nix = {
+        device: d.convert.device,
+        fsType: "btrfs",
+        options: ["subvol=@nix"],
+      };
+      d.persistence.storage = "/nix/state/persistent";
+    },
+    severity: "error",
+    path: "persistence.storage",
+    message: /must be a folder directly in \/nix/,
   },
   {
     name: "boot mount point not absolute",
@@ -901,6 +1014,70 @@ const rules: Rule[] = [
 ];
 
 describe("validateDesign", () => {
+  it("accepts the conversion layouts Tabula supports", () => {
+    const layouts: [string, (d: Doc) => void][] = [
+      [
+        "GRUB with /boot on the root (BIOS)",
+        (d) => {
+          delete d.convert.boot;
+          d.convert.bootloader = "grub";
+        },
+      ],
+      [
+        "GRUB on EFI with the ESP at /boot/efi",
+        (d) => {
+          d.convert.boot.mountPoint = "/boot/efi";
+          d.convert.bootloader = "grub";
+        },
+      ],
+      [
+        "a configuration without a flake",
+        (d) => {
+          d.convert.configType = "configuration.nix";
+          delete d.convert.flakeAttr;
+        },
+      ],
+      [
+        "LUKS under the root",
+        (d) => {
+          d.convert.luks = {
+            device: "/dev/disk/by-uuid/11-22",
+            name: "luks-11-22",
+          };
+        },
+      ],
+      [
+        "btrfs with @nix at /nix, @home at /home, @log at /var/log",
+        (d) => {
+          d.convert.nix = {
+            device: d.convert.device,
+            fsType: "btrfs",
+            options: ["subvol=@nix"],
+          };
+          d.convert.keptMounts = ["/home", "/var/log"];
+          d.persistence.users = {};
+          d.persistence.directories = d.persistence.directories.filter(
+            (x: unknown) => x !== "/var/log",
+          );
+        },
+      ],
+      [
+        "a swap file",
+        (d) => {
+          d.convert.swapFiles = ["/swapfile"];
+          d.convert.swapDevices = ["/dev/disk/by-uuid/77"];
+        },
+      ],
+    ];
+    for (const [name, mutate] of layouts) {
+      const d = example("convert");
+      mutate(d);
+      const result = validateDesign(d);
+      expect(result.problems, name).toEqual([]);
+      expect(result.design, name).not.toBeNull();
+    }
+  });
+
   it.each(["install", "convert", "recover"])(
     "accepts the %s example with no problem at all",
     (mode) => {

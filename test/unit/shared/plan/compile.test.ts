@@ -192,34 +192,62 @@ describe("convert", () => {
   const design = convertDesign();
   const plan = planOf(design);
 
-  it("has phases prepare, migrate and bootloader", () => {
+  it("has phases prepare, migrate, bootloader and revert", () => {
     expect(plan.phases.map((p) => [p.name, p.where])).toEqual([
       ["prepare", "running-system"],
       ["migrate", "livecd"],
       ["bootloader", "livecd"],
+      ["revert", "livecd"],
     ]);
     expect(ids(phase(plan, "prepare"))).toEqual([
       "check-system",
       "copy-modules",
-      "flake-changes",
-      "check-build",
-      "rebuild-boot",
+      "config-changes",
+      "build-system",
+      "set-profile",
       "write-migration",
     ]);
   });
 
-  it("prepare builds first, then nixos-rebuild boot (never switch) with structured logs", () => {
+  it("prepare checks what migrate checks, builds, and sets the profile without touching the bootloader", () => {
     const prepare = phase(plan, "prepare");
     const all = prepare.steps.flatMap((s) => s.commands).join("\n");
-    expect(all).not.toMatch(/\bswitch\b/);
-    expect(step(prepare, "check-build").commands[0]).toContain(
-      "--no-link --log-format internal-json -v '/etc/nixos#nixosConfigurations.tern.config.system.build.toplevel'",
+    expect(all).not.toMatch(/\b(switch|boot)\b/);
+    expect(all).not.toMatch(/switch-to-configuration/);
+    // The same arguments as check-old-root: one list of checks for both.
+    const check = step(prepare, "check-system").commands[0]!;
+    const again = step(phase(plan, "migrate"), "check-old-root").commands[1]!;
+    expect(check.split(" ").slice(-12)).toEqual(again.split(" ").slice(-12));
+    expect(step(prepare, "check-system").commands[1]).toBe(
+      "tabula_check_nixpkgs flake /etc/nixos tern",
     );
-    expect(step(prepare, "rebuild-boot").commands[0]).toBe(
-      "nixos-rebuild boot --flake '/etc/nixos#tern' --log-format internal-json -v",
+    expect(step(prepare, "build-system").commands[0]).toBe(
+      "tabula_build_system /.tabula --flake '/etc/nixos#tern' --log-format internal-json -v",
     );
+    expect(step(prepare, "set-profile").commands).toEqual([
+      "tabula_set_system_profile /.tabula",
+    ]);
     expect(step(prepare, "write-migration").commands).toContain(
       'tabula_write_atomic "$PLAN_DIR"/migration.json /.tabula/migration.json',
+    );
+  });
+
+  it("without a flake, builds configuration.nix through -I nixos-config", () => {
+    const d = convertDesign();
+    const c = {
+      ...d,
+      convert: {
+        ...d.convert!,
+        configType: "configuration.nix" as const,
+        flakeAttr: undefined,
+      },
+    };
+    const prepare = phase(planOf(c), "prepare");
+    expect(step(prepare, "build-system").commands[0]).toBe(
+      "tabula_build_system /.tabula -I 'nixos-config=/etc/nixos/configuration.nix' --log-format internal-json -v",
+    );
+    expect(step(prepare, "config-changes").commands[0]).toBe(
+      'tabula_apply_flake_patch /etc/nixos "$PLAN_DIR"/configuration.patch configuration.nix',
     );
   });
 
@@ -249,13 +277,16 @@ describe("convert", () => {
   });
 
   it("reinstalls the bootloader the way nixos-install ends, skipped inside migrate with --target", () => {
-    const cmd =
-      'NIXOS_INSTALL_BOOTLOADER=1 nixos-enter --root "$TARGET" -- /nix/var/nix/profiles/system/bin/switch-to-configuration boot';
+    const cmds = [
+      "tabula_mark_nixos",
+      "tabula_point_profile nix/.tabula",
+      'NIXOS_INSTALL_BOOTLOADER=1 nixos-enter --root "$TARGET" -- /nix/var/nix/profiles/system/bin/switch-to-configuration boot',
+    ];
     expect(
       step(phase(plan, "bootloader"), "install-bootloader").commands,
-    ).toEqual([cmd]);
+    ).toEqual(cmds);
     const inMigrate = step(phase(plan, "migrate"), "install-bootloader");
-    expect(inMigrate.commands).toEqual([cmd]);
+    expect(inMigrate.commands).toEqual(cmds);
     expect(inMigrate.guard?.check).toMatch(/^tabula_target_given /);
   });
 
@@ -308,24 +339,31 @@ describe("recover", () => {
     expect(step(p, "update-modules").commands[0]).toBe(
       'tabula_install_modules "$PLAN_DIR"/nixos "$TARGET"/nix/persistent/etc/nixos/nixos',
     );
-    expect(step(p, "rebuild-boot").commands[0]).toBe(
-      "nixos-enter --root \"$TARGET\" -- nixos-rebuild boot --flake '/nix/persistent/etc/nixos#tern'",
-    );
+    expect(step(p, "rebuild-boot").commands).toEqual([
+      "tabula_mark_nixos",
+      "nixos-enter --root \"$TARGET\" -- nixos-rebuild boot --flake '/nix/persistent/etc/nixos#tern' --log-format internal-json -v",
+    ]);
   });
 });
 
 describe("what the plan refuses", () => {
-  it("a conversion whose /boot lives inside the old root", () => {
+  it("a conversion whose /boot lives inside the old root, unless GRUB boots it", () => {
     const d = convertDesign();
     const noBoot = { ...d, convert: { ...d.convert!, boot: undefined } };
-    expect(planProblems(noBoot)).toEqual([
-      expect.objectContaining({ path: "convert.boot", severity: "error" }),
-    ]);
-    // validateDesign reports it too, so `tabula validate` and `tabula plan` agree.
+    // systemd-boot needs an ESP: the design is refused, naming convert.boot.
     expect(validateDesign(noBoot).problems).toContainEqual(
-      expect.objectContaining({ path: "convert.boot" }),
+      expect.objectContaining({ path: "convert.boot", severity: "error" }),
     );
-    expect(compilePlan(noBoot).ok).toBe(false);
+    const grub = {
+      ...d,
+      convert: {
+        ...d.convert!,
+        boot: undefined,
+        bootloader: "grub" as const,
+      },
+    };
+    expect(validateDesign(grub).design).not.toBeNull();
+    expect(compilePlan(grub).ok).toBe(true);
   });
 
   it("persisting a name the conversion uses at the partition's top", () => {

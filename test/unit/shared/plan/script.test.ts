@@ -135,7 +135,7 @@ describeWith(["bash"], "steps.sh", () => {
     // The dry run names the tool this machine lacks instead of failing.
     if (spawnSync("sh", ["-c", "command -v nixos-enter"]).status !== 0)
       expect(r.stdout).toMatch(
-        /\(dry run\) Step \d+ "Reinstall the bootloader from the new layout" needs nixos-enter/,
+        /\(dry run\) Step \d+ "Make the stateless system the default boot entry" needs nixos-enter/,
       );
   });
 
@@ -158,7 +158,7 @@ describeWith(["bash"], "steps.sh", () => {
   });
 
   it.each([
-    [[], /name the phase to run \(prepare migrate bootloader\)/],
+    [[], /name the phase to run \(prepare migrate bootloader revert\)/],
     [
       ["install"],
       /this plan has no phase install; its phases are: prepare migrate bootloader/,
