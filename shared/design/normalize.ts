@@ -160,6 +160,7 @@ function normalizeConvert(c: ConvertDesign): ConvertDesign {
     boot: c.boot && normalizeBoot(c.boot),
     bootloader: c.bootloader,
     luks: c.luks && { device: c.luks.device, name: c.luks.name },
+    lvm: c.lvm && { volumeGroup: c.lvm.volumeGroup },
     nix: c.nix && normalizeFsRef(c.nix),
     keptMounts: sorted(c.keptMounts),
     swapFiles: sorted(c.swapFiles),

@@ -136,6 +136,12 @@ export interface ConvertDesign extends FsRef {
   /** The LUKS container holding the root filesystem, opened on the LiveCD first. */
   luks?: LuksRef;
   /**
+   * The LVM volume group the root filesystem is a logical volume of. Tabula
+   * does not convert such a root yet (the LiveCD would have to activate the
+   * group first): the plan refuses it with a sentence.
+   */
+  lvm?: { volumeGroup: string };
+  /**
    * The filesystem the existing configuration already mounts at /nix (a
    * btrfs subvolume such as "@nix", or its own partition). It stays /nix;
    * the old root filesystem becomes the persistent storage instead.

@@ -42,7 +42,7 @@ export function unmountStep(id: string, luks: LuksRef | undefined): Step {
       : "Unmount the target",
     commands: [
       "sync",
-      command("umount", "-R", "--", TARGET),
+      command("tabula_unmount", TARGET),
       ...(luks ? [command("tabula_close_luks", luks.name)] : []),
     ],
     destructive: false,
@@ -51,7 +51,7 @@ export function unmountStep(id: string, luks: LuksRef | undefined): Step {
     guard: {
       check: skipWithTarget(
         luks
-          ? `{ ${command("tabula_not_mounted", TARGET)} && ! ${command("tabula_luks_open", luks.name)} >/dev/null; }`
+          ? `{ ${command("tabula_not_mounted", TARGET)} && ! ${command("tabula_luks_active", luks.name)} >/dev/null; }`
           : command("tabula_not_mounted", TARGET),
       ),
       done: luks

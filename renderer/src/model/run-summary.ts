@@ -8,6 +8,14 @@ const EXIT_REFUSED = 2;
 const EXIT_MISSING_TOOL = 3;
 const EXIT_NOT_CONFIRMED = 4;
 
+/**
+ * How to go back, said the same way after every phase of a conversion: the
+ * revert phase undoes the migration by renames, also one that stopped half
+ * way, and makes the old system the default boot entry again.
+ */
+export const ROLLBACK =
+  "To go back to the system you had: boot the LiveCD and run this design's revert phase (Review, Phase to run: revert). It moves every path back where it was, takes Tabula's change out of your configuration and makes the old system the default boot entry again; until migrate has run, there is nothing to move back.";
+
 export interface RunSummary {
   tone: "ok" | "danger" | "warn";
   title: string;
@@ -148,15 +156,26 @@ export function runSummary(
       "Your configuration is in /etc/nixos (kept in /nix/persistent/etc/nixos): change it there and run nixos-rebuild switch.",
     ],
     prepare: [
-      "The new configuration is built and set as the next boot entry; the running system is unchanged.",
+      "The stateless system is built and the system profile points to it. The boot menu is untouched: this machine still boots its old system, so nothing changes until you migrate.",
       "Next, keep this design where the LiveCD can read it: Export (top right) saves it as a .tabula.json file; copy that to a USB stick or another disk. The LiveCD's Tabula starts empty, and migrate must use the same design that prepare ran.",
-      "Then boot the NixOS LiveCD, start Tabula, Import the file and run the migrate phase. Your old generations stay in the boot menu in case you need them.",
+      "Then boot the NixOS LiveCD, start Tabula, Import the file and run the migrate phase.",
+      ROLLBACK,
     ],
     migrate: [
-      "What you keep is now under persistent/ on the partition; everything else is in old-root/ (nothing was deleted).",
-      "Reboot into the stateless system. When everything works, you can delete old-root/, or use Recover to bring back a path you missed.",
+      design?.convert?.nix
+        ? "What you keep stays where it was on the old root, which is now the persistent storage; everything else is in its old-root/ (nothing was deleted)."
+        : "What you keep is now under persistent/ on the partition; everything else is in old-root/ (nothing was deleted).",
+      "The stateless system is the default boot entry now: reboot into it. When everything works, you can delete old-root/, or use Recover to bring back a path you missed.",
+      ROLLBACK,
     ],
-    bootloader: ["The bootloader now starts the stateless system. Reboot."],
+    bootloader: [
+      "The stateless system is the default boot entry now. Reboot.",
+      ROLLBACK,
+    ],
+    revert: [
+      "Every path is back where it was before the migration, with its own inode, owner and mode, and the system that booted before the conversion is the default boot entry again. Reboot into it.",
+      "Tabula's folder /.tabula stays on the partition (the journal, the plan, the stateless build): delete it when you no longer want to convert again.",
+    ],
     recover: [
       "The chosen paths are in persistent storage and in the persistence configuration.",
       "Reboot to have them mounted from persistent storage.",

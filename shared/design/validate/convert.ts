@@ -58,6 +58,7 @@ export function readConvert(
     boot,
     bootloader,
     luks: o.luks === undefined ? undefined : readLuks(ctx, o.luks),
+    lvm: o.lvm === undefined ? undefined : readLvm(ctx, o.lvm),
     nix:
       o.nix === undefined
         ? undefined
@@ -161,6 +162,36 @@ function readLuks(ctx: ReadContext, value: unknown): LuksRef | undefined {
   return device === undefined || name === undefined
     ? undefined
     : { device, name };
+}
+
+/**
+ * A root on LVM: read so the probe can say so, then refused. The LiveCD
+ * would have to activate the volume group (vgchange -ay) before mounting and
+ * deactivate it after; that step is not built, and it cannot be tested on
+ * machines without device-mapper.
+ */
+function readLvm(
+  ctx: ReadContext,
+  value: unknown,
+): { volumeGroup: string } | undefined {
+  const o = ctx.r.object(
+    value,
+    "convert.lvm",
+    FIELDS.lvm,
+    "the LVM volume group of the root filesystem",
+  );
+  if (!o) return undefined;
+  const volumeGroup = ctx.r.string(
+    ctx.r.required(o, "volumeGroup", "convert.lvm", 'e.g. "vg0"'),
+    "convert.lvm.volumeGroup",
+    'e.g. "vg0"',
+  );
+  if (volumeGroup !== undefined)
+    ctx.findings.error(
+      "convert.lvm",
+      `the root filesystem is a logical volume of LVM volume group ${JSON.stringify(volumeGroup)}: Tabula does not convert a root on LVM yet (the LiveCD would have to activate the volume group before the migration, a step Tabula does not have). Nothing was changed; convert it by hand, following docs/step-script.md`,
+    );
+  return volumeGroup === undefined ? undefined : { volumeGroup };
 }
 
 function readPaths(

@@ -105,11 +105,28 @@ tabula_luks_open() {
   printf '/dev/mapper/%s is open' "$1"
 }
 
-# Closes the LUKS container NAME when it is open.
+# Unmounts everything at and below MOUNTPOINT when it is mounted (a rerun
+# after the unmount finds nothing to do).
+tabula_unmount() {
+  if mountpoint -q -- "$1" 2>/dev/null; then
+    tabula_do umount -R -- "$1"
+  else
+    printf '      %s is not mounted.\n' "$(tabula_q "$1")"
+  fi
+}
+
+# Is NAME an open LUKS mapping, as cryptsetup sees it?
+tabula_luks_active() {
+  cryptsetup status "$1" >/dev/null 2>&1 || return 1
+  printf '/dev/mapper/%s is open' "$1"
+}
+
+# Closes the LUKS container NAME when cryptsetup knows it as open (a
+# /dev/mapper node cryptsetup did not make is left alone).
 tabula_close_luks() {
-  if [[ -b /dev/mapper/$1 ]]; then
+  if cryptsetup status "$1" >/dev/null 2>&1; then
     tabula_do cryptsetup close "$1"
   else
-    printf '      /dev/mapper/%s is not open.\n' "$1"
+    printf '      /dev/mapper/%s is not an open LUKS mapping: nothing to close.\n' "$1"
   fi
 }
