@@ -97,7 +97,8 @@ function within(rel: string, outer: string): boolean {
 
 /**
  * Where an entry of the old root (relative path) must be after phase
- * migrate; null for nix/ itself, which is removed once empty.
+ * migrate; nix/ itself, emptied by the hoist, is kept as .tabula/nix-hoisted
+ * (phase revert makes it nix/ again).
  * `persisted`: the persisted paths (relative) that existed before.
  */
 export function expectedAfterMigrate(
@@ -107,7 +108,8 @@ export function expectedAfterMigrate(
 ): string | null {
   if (rel === "") return "";
   const [top, ...rest] = segs(rel);
-  if (top === "nix") return rest.length ? rest.join("/") : null;
+  if (top === "nix")
+    return rest.length ? rest.join("/") : ".tabula/nix-hoisted";
   if (top === ".tabula") return rel;
   if (persisted.some((p) => within(rel, p))) return `${store}/${rel}`;
   return `old-root/${rel}`;

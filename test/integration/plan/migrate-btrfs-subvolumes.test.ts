@@ -99,7 +99,7 @@ describeWith(
         const r = runSteps(plan.script, ["migrate", "--yes", "--target", root]);
         expect(r.status, r.stdout + r.stderr).toBe(2);
         expect(r.stderr).toMatch(
-          /home\/mira\/\.bash_history is on a separate filesystem or btrfs subvolume, so it cannot be renamed into persistent\//,
+          /home\/mira\/\.bash_history is on a btrfs subvolume of its own \(or another filesystem\), so it cannot be renamed into persistent\//,
         );
         expect(r.stdout).not.toMatch(/\+ mv /);
         expect(diffManifests(manifest(walkTree(root)), before)).toEqual([]);

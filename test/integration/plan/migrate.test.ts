@@ -521,7 +521,7 @@ describeWith(
         /also runs these later steps on it:\n.*Move the rest of the old root into old-root\/\n\s+tabula_quarantine persistent old-root /,
       );
       expect(prompt).toMatch(
-        /Hoist nix\/\* to the top of the partition\n\s+tabula_hoist persistent old-root\n/,
+        /Hoist nix\/\* to the top of the partition\n\s+tabula_hoist persistent old-root ''\n/,
       );
       expect(r.stderr).toMatch(/Not confirmed: stopping before step 3/);
       expect(r.stdout).toMatch(/phase-end;migrate;cancelled/);
