@@ -8,6 +8,8 @@
  *   TABULA_FAULT_COUNTER  counter file (created; holds the decimal count)
  *   TABULA_FAULT_AT       N (1-based); 0 or unset: only count
  *   TABULA_FAULT_WHEN     "before" or "after"
+ *   TABULA_FAULT_DIRS     "1": count (and kill at) rmdir(2) and mkdir(2) calls
+ *                         too, the other changes phase revert makes
  *
  * Built by the test with: cc -shared -fPIC -O2 -o rename-fault.so rename-fault.c -ldl
  */
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static long bump(void) {
@@ -74,6 +77,34 @@ int renameat2(int fromfd, const char *from, int tofd, const char *to, unsigned i
   long n = bump();
   maybe_kill(n, "before");
   int r = real(fromfd, from, tofd, to, flags);
+  maybe_kill(n, "after");
+  return r;
+}
+
+/* Folders made and removed: counted only with TABULA_FAULT_DIRS=1. */
+static int dirs(void) {
+  const char *d = getenv("TABULA_FAULT_DIRS");
+  return d && strcmp(d, "1") == 0;
+}
+
+int rmdir(const char *path) {
+  static int (*real)(const char *);
+  if (!real) real = dlsym(RTLD_NEXT, "rmdir");
+  if (!dirs()) return real(path);
+  long n = bump();
+  maybe_kill(n, "before");
+  int r = real(path);
+  maybe_kill(n, "after");
+  return r;
+}
+
+int mkdir(const char *path, mode_t mode) {
+  static int (*real)(const char *, mode_t);
+  if (!real) real = dlsym(RTLD_NEXT, "mkdir");
+  if (!dirs()) return real(path, mode);
+  long n = bump();
+  maybe_kill(n, "before");
+  int r = real(path, mode);
   maybe_kill(n, "after");
   return r;
 }
