@@ -17,6 +17,10 @@ import { describe, expect, it } from "vitest";
 import { PRESETS } from "../../../../shared/catalog";
 import { validateDesign } from "../../../../shared/design/validate";
 import type { Design } from "../../../../shared/design/types";
+import {
+  IMPERMANENCE_GIT,
+  IMPERMANENCE_REV,
+} from "../../../../shared/nix/impermanence-pin";
 import { planFiles } from "../../../../shared/plan-files";
 import { presetDesign } from "../../../support/preset-design";
 import { tempDir } from "../../../support/nix";
@@ -153,6 +157,127 @@ describe.skipIf(!ready)(
       ]);
       expect(status).toBe(1);
       expect(stderr).toMatch(/conflicting definition|defined multiple times/);
+    });
+
+    /** A hardware-configuration.nix as nixos-generate-config writes it for btrfs subvolumes @, @nix, @home, @log. */
+    function btrfsHardware(dir: string, device: string): string {
+      const file = join(dir, "hardware-configuration.nix");
+      const fs = (at: string, subvol: string) =>
+        `fileSystems."${at}" = { device = "${device}"; fsType = "btrfs"; options = [ "subvol=${subvol}" ]; };`;
+      writeFileSync(
+        file,
+        `{ ... }: { ${fs("/", "@")} ${fs("/nix", "@nix")} ${fs("/home", "@home")} ${fs("/var/log", "@log")} }\n`,
+      );
+      return file;
+    }
+
+    function ownNixDesign(): Design {
+      const base = presetDesign("convert", "server");
+      const c = base.convert!;
+      return validateDesign({
+        ...base,
+        convert: {
+          ...c,
+          fsType: "btrfs",
+          options: ["subvol=@"],
+          nix: { device: c.device, fsType: "btrfs", options: ["subvol=@nix"] },
+          keptMounts: ["/home", "/var/log"],
+        },
+        persistence: {
+          ...base.persistence,
+          directories: base.persistence.directories.filter(
+            (e) => (typeof e === "string" ? e : e.directory) !== "/var/log",
+          ),
+          users: {},
+        },
+      }).design!;
+    }
+
+    it("with a /nix of its own (btrfs @nix): one subvol= for /nix, the old root as the storage, mounted in the initrd", () => {
+      const design = ownNixDesign();
+      expect(design).not.toBeNull();
+      const dir = tempDir("imp-own-nix");
+      writePlan(design, dir);
+      const { status, result, stderr } = check([
+        btrfsHardware(dir, design.convert!.device),
+        usersModule(design, dir),
+        join(dir, "nixos/default.nix"),
+      ]);
+      expect(stderr).not.toMatch(/ASSERTION FAILED|WARNING|error:/);
+      expect(status).toBe(0);
+      const fs = result!.fileSystems;
+      expect(fs["/nix"]!.options).toEqual(["subvol=@nix"]);
+      expect(fs["/nix/persistent"]).toMatchObject({
+        device: design.convert!.device,
+        fsType: "btrfs",
+        options: ["subvol=@"],
+        neededForBoot: true,
+      });
+      expect(fs["/home"]!.options).toEqual(["subvol=@home"]);
+      expect(result!.rootFs).toMatchObject({ fsType: "tmpfs" });
+      for (const m of result!.bindMounts)
+        expect(m.what).toBe(`/nix/persistent${m.where}`);
+    });
+
+    it("without convert.nix, the existing /nix and the generated one merge into two subvol= (why convert.nix exists)", () => {
+      const base = presetDesign("convert", "server");
+      const design = validateDesign({
+        ...base,
+        convert: { ...base.convert!, fsType: "btrfs", options: ["subvol=@"] },
+      }).design!;
+      const dir = tempDir("imp-merge");
+      writePlan(design, dir);
+      const { result } = check([
+        btrfsHardware(dir, design.convert!.device),
+        usersModule(design, dir),
+        join(dir, "nixos/default.nix"),
+      ]);
+      expect(result!.fileSystems["/nix"]!.options).toEqual([
+        "subvol=@nix",
+        "subvol=@",
+      ]);
+    });
+
+    it("without a flake: nixos/impermanence.nix brings in the pinned module (fetchGit stood in by the checkout)", () => {
+      const base = presetDesign("convert", "server");
+      const design = validateDesign({
+        ...base,
+        convert: {
+          ...base.convert!,
+          configType: "configuration.nix",
+          flakeAttr: undefined,
+        },
+      }).design!;
+      const dir = tempDir("imp-no-flake");
+      writePlan(design, dir);
+      expect(readFileSync(join(dir, "nixos/default.nix"), "utf8")).toContain(
+        "./impermanence.nix",
+      );
+      // builtins.fetchGit cannot download here: the same file, read with a
+      // fetchGit that checks the pin and answers with the checkout.
+      const wrapper = join(dir, "nixos/impermanence-here.nix");
+      writeFileSync(
+        wrapper,
+        `scopedImport { builtins = builtins // { fetchGit = a: assert a.url == "${IMPERMANENCE_GIT}" && a.rev == "${IMPERMANENCE_REV}"; { outPath = ${JSON.stringify(process.env.IMPERMANENCE_SRC)}; }; }; } ./impermanence.nix\n`,
+      );
+      const defaultNix = join(dir, "nixos/default.nix");
+      writeFileSync(
+        defaultNix,
+        readFileSync(defaultNix, "utf8").replace(
+          "./impermanence.nix",
+          "./impermanence-here.nix",
+        ),
+      );
+      const { status, result, stderr } = check([
+        "--existing-root",
+        design.convert!.device,
+        design.convert!.fsType,
+        usersModule(design, dir),
+        defaultNix,
+      ]);
+      expect(stderr).not.toMatch(/ASSERTION FAILED|WARNING|error:/);
+      expect(status).toBe(0);
+      expect(result!.bindMounts.length).toBe(counts(design).directories);
     });
 
     it("the article's design gives the article's bind mounts and persisted files", () => {
