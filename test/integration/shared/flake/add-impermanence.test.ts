@@ -7,7 +7,12 @@ import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { addImpermanence } from "../../../../shared/flake/add-impermanence";
-import { flakeChanges } from "../../../../shared/flake/flake-changes";
+import { addNixosImport } from "../../../../shared/flake/add-nixos-import";
+import {
+  configurationChanges,
+  flakeChanges,
+} from "../../../../shared/flake/flake-changes";
+import { IMPERMANENCE_REV } from "../../../../shared/nix/impermanence-pin";
 import { validateDesign } from "../../../../shared/design/validate";
 import type { Design } from "../../../../shared/design/types";
 import { describeWith } from "../../../support/needs";
@@ -69,9 +74,11 @@ describeWith(["nix", "git"], "flake.patch", () => {
       `builtins.attrNames (import ${patched}).inputs`,
     ) as string[];
     expect(inputs).toContain("impermanence");
-    expect(nixEval(`(import ${patched}).inputs.impermanence.url`)).toBe(
-      "github:nix-community/impermanence",
-    );
+    // Pinned, with its development inputs dropped (its README's advice).
+    expect(nixEval(`(import ${patched}).inputs.impermanence`)).toEqual({
+      url: `github:nix-community/impermanence/${IMPERMANENCE_REV}`,
+      inputs: { nixpkgs: { follows: "" }, "home-manager": { follows: "" } },
+    });
     if (name === "nixfmt")
       expect(hostModules(patched, "laptop")).toEqual(["laptop.nix"]);
     expect(changes.markdown).toContain("patch -p1");
@@ -100,8 +107,12 @@ describe("flake changes without a patch", () => {
       "impermanence.nixosModules.impermanence",
     );
     expect(changes.markdown).toContain(
-      "nixos-rebuild boot --flake /etc/nixos#tern",
+      "cd /.tabula && nixos-rebuild build --flake /etc/nixos#tern",
     );
+    expect(changes.markdown).toContain(
+      "nix-env -p /nix/var/nix/profiles/system --set",
+    );
+    expect(changes.markdown).not.toMatch(/^nixos-rebuild (boot|switch)/m);
   });
 
   it("leaves a flake that already uses impermanence to the user", () => {
@@ -132,6 +143,62 @@ describe("flake changes without a patch", () => {
     expect(addImpermanence(flake, "tern")).toEqual({
       ok: false,
       reason: expect.stringMatching(/belong to another system/),
+    });
+  });
+});
+
+describeWith(["nix"], "configuration.patch (a system without a flake)", () => {
+  const noFlake = validateDesign({
+    ...convert,
+    convert: {
+      ...convert.convert!,
+      configType: "configuration.nix",
+      flakeAttr: undefined,
+    },
+  }).design as Design;
+
+  it.each(["generated", "one-line"])(
+    "applies to the %s configuration.nix and imports ./nixos once",
+    (name) => {
+      const file = `test/fixtures/configurations/${name}.nix`;
+      const changes = configurationChanges(noFlake, readFileSync(file, "utf8"));
+      expect(changes.patchName).toBe("configuration.patch");
+      expect(changes.patch).not.toBeNull();
+      const dir = tempDir("configuration");
+      copyFileSync(file, join(dir, "configuration.nix"));
+      writeFileSync(join(dir, "configuration.patch"), changes.patch!);
+      execFileSync("patch", ["-p1", "-i", "configuration.patch"], {
+        cwd: dir,
+        stdio: "pipe",
+      });
+      const patched = join(dir, "configuration.nix");
+      nixParse([patched]);
+      const imports = nixEval(
+        `map baseNameOf ((import ${patched}) { config = {}; lib = {}; pkgs = {}; }).imports`,
+      ) as string[];
+      expect(imports[0]).toBe("hardware-configuration.nix");
+      expect(imports.filter((i) => i === "nixos")).toHaveLength(1);
+      if (name === "generated") expect(imports).toEqual([imports[0], "nixos"]);
+      expect(changes.markdown).toContain("builtins.fetchGit");
+      expect(changes.markdown).toContain("cd /.tabula && nixos-rebuild build");
+    },
+  );
+
+  it("gives no patch, and says why, for a configuration.nix without imports", () => {
+    const changes = configurationChanges(
+      noFlake,
+      readFileSync("test/fixtures/configurations/no-imports.nix", "utf8"),
+    );
+    expect(changes.patch).toBeNull();
+    expect(changes.markdown).toMatch(
+      /There is no configuration.patch: no "imports =" list was found/,
+    );
+  });
+
+  it("leaves a configuration that imports ./nixos already to the user", () => {
+    expect(addNixosImport("{ imports = [ ./nixos ]; }")).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/already imports \.\/nixos/),
     });
   });
 });

@@ -11,6 +11,7 @@ import fc from "fast-check";
 import { expect, it } from "vitest";
 import { validateDesign } from "../../../../shared/design/validate";
 import type { Design } from "../../../../shared/design/types";
+import { IMPERMANENCE_REV } from "../../../../shared/nix/impermanence-pin";
 import { planFiles } from "../../../../shared/plan-files";
 import { validDesign, type Doc } from "../../../support/design-arbitrary";
 import { describeWith } from "../../../support/needs";
@@ -208,7 +209,7 @@ describeWith(["nix"], "generated modules say what FACTS.md requires", () => {
     expect(r.mira.hashedPassword).toMatch(/^\$y\$/);
     expect(r.inputs).toEqual({
       nixpkgs: "github:NixOS/nixpkgs/nixos-25.11",
-      impermanence: "github:nix-community/impermanence",
+      impermanence: `github:nix-community/impermanence/${IMPERMANENCE_REV}`,
     });
     expect(r.modules).toEqual([
       "stateless.nix",
@@ -260,5 +261,102 @@ describeWith(["nix"], "generated modules say what FACTS.md requires", () => {
       options: ["subvol=@", "compress=zstd"],
       neededForBoot: true,
     });
+  });
+
+  it("convert with GRUB reading /boot from the root on EFI, and a swap file: GRUB pointed at /nix/boot, swapDevices forced", () => {
+    const d = example("convert");
+    d.convert = {
+      ...d.convert!,
+      bootloader: "grub",
+      boot: { ...d.convert!.boot!, mountPoint: "/boot/efi" },
+      swapFiles: ["/swapfile"],
+      swapDevices: ["/dev/disk/by-uuid/77-88"],
+    };
+    const dir = tempDir("convert-grub");
+    writePlan(d, dir);
+    const r = nixEval(`
+      let fs = import ${dir}/nixos/filesystems.nix (${stub} // {
+        config.boot.loader.grub.devices = [ "nodev" ];
+        config.boot.loader.efi.efiSysMountPoint = "/boot/efi";
+      });
+      in { grub = fs.boot.loader.grub.mirroredBoots; swap = fs.swapDevices; nix = fs.fileSystems."/nix".device; }`) as Doc;
+    expect(r.grub).toEqual({
+      forced: [
+        {
+          path: "/nix/boot",
+          devices: ["nodev"],
+          efiSysMountPoint: "/boot/efi",
+        },
+      ],
+    });
+    expect(r.swap).toEqual({
+      forced: [
+        { device: "/nix/persistent/swapfile" },
+        { device: "/dev/disk/by-uuid/77-88" },
+      ],
+    });
+    expect(r.nix).toBe(d.convert.device);
+  });
+
+  it("convert with GRUB on BIOS: no ESP, so no efiSysMountPoint", () => {
+    const d = example("convert");
+    d.convert = { ...d.convert!, bootloader: "grub", boot: undefined };
+    const dir = tempDir("convert-bios");
+    writePlan(d, dir);
+    const r = nixEval(`
+      (import ${dir}/nixos/filesystems.nix (${stub} // {
+        config.boot.loader.grub.devices = [ "/dev/sda" ];
+      })).boot.loader.grub.mirroredBoots`) as Doc;
+    expect(r).toEqual({
+      forced: [{ path: "/nix/boot", devices: ["/dev/sda"] }],
+    });
+  });
+
+  it("convert with a /nix of its own: no /nix entry, the old root as the storage, needed for boot", () => {
+    const d = example("convert");
+    d.convert = {
+      ...d.convert!,
+      nix: {
+        device: d.convert!.device,
+        fsType: "btrfs",
+        options: ["subvol=@nix"],
+      },
+    };
+    const dir = tempDir("convert-own-nix");
+    writePlan(d, dir);
+    const r = nixEval(
+      `(import ${dir}/nixos/filesystems.nix).fileSystems`,
+    ) as Doc;
+    expect(Object.keys(r)).toEqual(["/nix/persistent"]);
+    expect(r["/nix/persistent"]).toEqual({
+      device: d.convert.device,
+      fsType: "btrfs",
+      options: ["subvol=@", "compress=zstd"],
+      neededForBoot: true,
+    });
+  });
+
+  it("convert without a flake: nixos/default.nix imports the pinned impermanence first", () => {
+    const d = example("convert");
+    d.convert = {
+      ...d.convert!,
+      configType: "configuration.nix",
+      flakeAttr: undefined,
+    };
+    const dir = tempDir("convert-no-flake");
+    writePlan(d, dir);
+    const r = nixEval(
+      `map baseNameOf (import ${dir}/nixos/default.nix).imports`,
+    ) as Doc;
+    expect(r).toEqual([
+      "impermanence.nix",
+      "stateless.nix",
+      "filesystems.nix",
+      "persistence.nix",
+    ]);
+    nixParse([join(dir, "nixos/impermanence.nix")]);
+    expect(readFileSync(join(dir, "nixos/impermanence.nix"), "utf8")).toContain(
+      `rev = "${IMPERMANENCE_REV}";`,
+    );
   });
 });
