@@ -379,6 +379,14 @@ const rules: Rule[] = [
     message: /cannot be a \/dev\/mapper name/,
   },
   {
+    name: "a root on LVM",
+    mode: "convert",
+    mutate: (d) => (d.convert.lvm = { volumeGroup: "vg0" }),
+    severity: "error",
+    path: "convert.lvm",
+    message: /does not convert a root on LVM yet/,
+  },
+  {
     name: "a persisted path on a kept mount",
     mode: "convert",
     mutate: (d) => (d.convert.keptMounts = ["/home"]),
