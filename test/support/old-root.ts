@@ -95,9 +95,14 @@ export function oldRootDesign(): Design {
  */
 export function buildOldRoot(
   parent: string,
-  options: { migrationJson?: string; topLevelHostile?: number } = {},
+  options: {
+    migrationJson?: string;
+    topLevelHostile?: number;
+    /** Build the root in this folder itself (a filesystem's top) instead of PARENT/root. */
+    rootDir?: string;
+  } = {},
 ): OldRoot {
-  const root = join(parent, "root");
+  const root = options.rootDir ?? join(parent, "root");
   dir(root, 0o755);
 
   // A real store: a few paths added with nix-store --store, db and all.

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Design } from "../../shared/design/types";
 import { validateDesign } from "../../shared/design/validate";
-import { planFiles } from "../../shared/plan-files";
+import { planFiles, type PlanContext } from "../../shared/plan-files";
 import type { Plan } from "../../shared/plan/types";
 
 export interface WrittenPlan {
@@ -19,14 +19,20 @@ export interface WrittenPlan {
  * Writes the whole plan folder the way `tabula plan` does (planFiles: the
  * generated NixOS files, design.json, plan.json, steps.sh, migration.json).
  */
-export function writePlan(design: Design, dir: string): WrittenPlan {
+export function writePlan(
+  design: Design,
+  dir: string,
+  context: PlanContext = {},
+): WrittenPlan {
   const { design: valid, problems } = validateDesign(design);
   if (!valid)
     throw new Error(`the test design is invalid: ${JSON.stringify(problems)}`);
   const files: Record<string, string> = {};
-  for (const f of planFiles(valid)) {
+  for (const f of planFiles(valid, context)) {
     mkdirSync(dirname(join(dir, f.path)), { recursive: true });
-    writeFileSync(join(dir, f.path), f.content);
+    writeFileSync(join(dir, f.path), f.content, {
+      mode: f.path.endsWith(".sh") ? 0o755 : 0o644,
+    });
     files[f.path] = f.content;
   }
   const plan = JSON.parse(files["plan.json"]!) as Plan;

@@ -16,7 +16,7 @@ import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PRESETS } from "../../../../shared/catalog";
 import { validateDesign } from "../../../../shared/design/validate";
-import type { Design } from "../../../../shared/design/types";
+import type { Design, DirEntry } from "../../../../shared/design/types";
 import {
   IMPERMANENCE_GIT,
   IMPERMANENCE_REV,
@@ -186,7 +186,8 @@ describe.skipIf(!ready)(
         persistence: {
           ...base.persistence,
           directories: base.persistence.directories.filter(
-            (e) => (typeof e === "string" ? e : e.directory) !== "/var/log",
+            (e: DirEntry) =>
+              (typeof e === "string" ? e : e.directory) !== "/var/log",
           ),
           users: {},
         },

@@ -1,0 +1,140 @@
+# Evaluates a NixOS configuration's modules (a flake's
+# nixosConfigurations.ATTR, or a configuration.nix) and returns the part of
+# its options the stand-ins report (./report.nix). Run it with
+#
+#   nix-instantiate --eval --strict --json eval.nix \
+#     --argstr flake DIR --argstr attr NAME        # or --argstr configuration FILE
+#     [--argstr nixpkgsLib DIR] [--argstr impermanence DIR] [--arg failOnAssertions true]
+#
+# nixpkgsLib: a checkout of nix-community/nixpkgs.lib (holds lib/): its
+# lib.evalModules is used; without it ./standin-lib.nix. impermanence: a
+# checkout of nix-community/impermanence, whose nixos.nix is used for the
+# flake input `impermanence` (only with the real lib; else
+# ./impermanence-stub.nix). failOnAssertions: throw on failed assertions the
+# way nixos/modules/system/activation/top-level.nix does (the build's
+# behaviour) and print the warnings with builtins.trace.
+{
+  flake ? "",
+  attr ? "",
+  configuration ? "",
+  nixpkgsLib ? "",
+  impermanence ? "",
+  failOnAssertions ? false,
+}:
+let
+  b = builtins;
+  realLib = nixpkgsLib != "";
+  lib0 = if realLib then import (/. + nixpkgsLib + "/lib") else import ./standin-lib.nix;
+  lib = lib0 // {
+    nixosSystem = args: args // { _tabulaNixosSystem = true; };
+  };
+  realImpermanence = impermanence != "" && realLib;
+  impermanenceModule =
+    if realImpermanence then /. + impermanence + "/nixos.nix" else ./impermanence-stub.nix;
+  modulesPath = ./modules-path;
+  fakeDrv = name: "/nix/store/00000000000000000000000000000000-${name}";
+  pkgs = {
+    inherit lib;
+    system = "x86_64-linux";
+    stdenv.hostPlatform.system = "x86_64-linux";
+    callPackage = f: args: import f ({ inherit lib; } // args);
+    runCommand = name: _: _: fakeDrv name;
+    writeShellScript = name: _: fakeDrv name;
+    writeShellScriptBin = name: _: fakeDrv name;
+    writeText = name: _: fakeDrv name;
+    writeScript = name: _: fakeDrv name;
+    bash = fakeDrv "bash";
+    util-linux = fakeDrv "util-linux";
+    coreutils = fakeDrv "coreutils";
+  };
+  pathsNeededForBoot = [
+    "/"
+    "/nix"
+    "/nix/store"
+    "/var"
+    "/var/log"
+    "/var/lib"
+    "/var/lib/nixos"
+    "/etc"
+    "/usr"
+  ];
+  utils = {
+    inherit pathsNeededForBoot;
+    escapeSystemdPath =
+      s: b.replaceStrings [ "/" "-" " " ] [ "-" "\\x2d" "\\x20" ] (lib.removePrefix "/" s);
+    fsNeededForBoot = fs: fs.neededForBoot || b.elem fs.mountPoint pathsNeededForBoot;
+  };
+  baseArgs = {
+    inherit pkgs utils modulesPath;
+  };
+
+  # --- the modules of the configuration ----------------------------------------
+  fromFlake =
+    let
+      dir = /. + flake;
+      file = dir + "/flake.nix";
+      ref = "path:${flake}";
+      top =
+        if b.pathExists file then
+          import file
+        else
+          throw "source tree referenced by '${ref}' does not contain a '/flake.nix' file";
+      inputs = import ./flake-inputs.nix {
+        inherit
+          lib
+          pkgs
+          modulesPath
+          impermanenceModule
+          ;
+        flakeDir = flake;
+        flake = top;
+      };
+      outputs = inputs.self;
+      tried = "'packages.x86_64-linux.nixosConfigurations.\"${attr}\".config.system.build.toplevel', 'legacyPackages.x86_64-linux.nixosConfigurations.\"${attr}\".config.system.build.toplevel' or 'nixosConfigurations.\"${attr}\".config.system.build.toplevel'";
+      system =
+        if outputs ? nixosConfigurations && outputs.nixosConfigurations ? ${attr} then
+          outputs.nixosConfigurations.${attr}
+        else
+          throw "flake '${ref}' does not provide attribute ${tried}";
+    in
+    if !(system._tabulaNixosSystem or false) then
+      throw "nixosConfigurations.\"${attr}\" of flake '${ref}' was not made with nixpkgs.lib.nixosSystem (the stand-in evaluates only that form)"
+    else
+      {
+        modules = system.modules or [ ];
+        specialArgs = system.specialArgs or { };
+      };
+  fromFile = {
+    modules = [ (/. + configuration) ];
+    specialArgs = { };
+  };
+  chosen =
+    if flake != "" then
+      fromFlake
+    else if configuration != "" then
+      fromFile
+    else
+      throw "eval.nix: give --argstr flake DIR (and attr) or --argstr configuration FILE";
+
+  evaluated = lib.evalModules {
+    modules = [ ./nixos-stubs.nix ] ++ chosen.modules;
+    specialArgs = baseArgs // chosen.specialArgs;
+  };
+  report = import ./report.nix {
+    inherit lib;
+    inherit (evaluated) config options;
+    evaluator = {
+      lib = if realLib then "nixpkgs.lib" else "stand-in";
+      impermanence = if realImpermanence then "real" else "stub";
+    };
+  };
+  failed = report.assertions;
+  checked =
+    if failOnAssertions && failed != [ ] then
+      throw "\nFailed assertions:\n${b.concatStringsSep "\n" (b.map (m: "- ${m}") failed)}"
+    else if failOnAssertions then
+      b.foldl' (r: w: b.trace "warning: ${w}" r) report report.warnings
+    else
+      report;
+in
+checked
