@@ -6,12 +6,14 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { totalmem } from "node:os";
+import { join } from "node:path";
 import type { FsFacts, MachineFacts, Mount } from "../../shared/machine/types";
 import { mergeBlkid, parseBlkidExport } from "./probe-blkid";
 import { findBootMedium, type BootMedium } from "./probe-boot-medium";
 import { buildDisks } from "./probe-disks";
 import { mountAt, parseFindmnt, type MountEntry } from "./probe-findmnt";
 import { findInstalls } from "./probe-installs";
+import { bootFilesToLook, bootMountOf, detectLayout } from "./probe-layout";
 import { parseLsblk, walkDevices, type BlockDevice } from "./probe-lsblk";
 import { detectNixosConfig, readHostname } from "./probe-nixos-config";
 import { classifyOs, parseOsRelease } from "./probe-os";
@@ -34,6 +36,12 @@ export interface ProbeFiles {
   efiDir: string;
   nixosConfigDir: string;
   hostname: string;
+  /**
+   * The running system's root as this process sees it: the boot files that
+   * tell the bootloader (/boot/loader/entries, /boot/grub/grub.cfg, ...)
+   * are looked for under it.
+   */
+  systemRoot: string;
 }
 
 export const SYSTEM_FILES: ProbeFiles = {
@@ -44,6 +52,7 @@ export const SYSTEM_FILES: ProbeFiles = {
   efiDir: "/sys/firmware/efi",
   nixosConfigDir: "/etc/nixos",
   hostname: "/etc/hostname",
+  systemRoot: "/",
 };
 
 export interface ProbeOptions {
@@ -59,6 +68,11 @@ export interface ProbeOptions {
   files?: Partial<ProbeFiles>;
   /** PATH to look for tools on (default the process's). */
   path?: string;
+  /**
+   * Read the mounts of this process's mount namespace (`findmnt --task`)
+   * instead of Tabula's own: tests build a system in a private namespace.
+   */
+  mountsOfTask?: number;
 }
 
 /** `disks: []` asks about no disk at all (lsblk without arguments lists every one). */
@@ -110,7 +124,12 @@ export async function readBlockLayout(
     options.disks?.length === 0
       ? Promise.resolve(NO_DISKS)
       : runTool("lsblk", ["-J", "-b", "-O", ...(options.disks ?? [])]),
-    runTool("findmnt", FINDMNT_ARGS),
+    runTool(
+      "findmnt",
+      options.mountsOfTask === undefined
+        ? FINDMNT_ARGS
+        : [...FINDMNT_ARGS, "--task", String(options.mountsOfTask)],
+    ),
     readText(files.osRelease),
     readText(files.cmdline),
   ]);
@@ -185,26 +204,23 @@ export async function probeMachine(
   options: ProbeOptions = {},
 ): Promise<MachineFacts> {
   const files = { ...SYSTEM_FILES, ...options.files };
-  const [layout, swapsText, fstabText] = await Promise.all([
+  const [block, swapsText, fstabText] = await Promise.all([
     readBlockLayout(options),
     readText(files.swaps),
     readText(files.fstab),
   ]);
-  const { devices, mounts: mountEntries, os, bootMedium } = layout;
-  const warnings = [...layout.warnings];
+  const { devices, mounts: mountEntries, os, bootMedium } = block;
+  const warnings = [...block.warnings];
   const bootDisks = new Set(bootMedium?.disks ?? []);
-  const disks = buildDisks(devices, {
-    swaps: parseProcSwaps(swapsText ?? ""),
-    bootMedium: bootDisks,
-  });
+  const swaps = parseProcSwaps(swapsText ?? "");
+  const disks = buildDisks(devices, { swaps, bootMedium: bootDisks });
 
   const fstab = parseFstab(fstabText ?? "");
   const rootEntry = mountAt(mountEntries, "/");
   const rootFs = rootEntry ? fsFacts(rootEntry, devices, fstab) : null;
+  const bootMount = bootMountOf(mountEntries);
   const bootEntry =
-    ["/boot", "/boot/efi", "/efi"]
-      .map((target) => mountAt(mountEntries, target))
-      .find((m): m is MountEntry => m !== null) ?? null;
+    bootMount === null ? null : mountAt(mountEntries, bootMount);
   const bootFs = bootEntry
     ? { ...fsFacts(bootEntry, devices, fstab), mountPoint: bootEntry.target }
     : null;
@@ -228,16 +244,36 @@ export async function probeMachine(
     );
   }
 
+  const firmware = existsSync(files.efiDir) ? "uefi" : "bios";
+  const layout = detectLayout({
+    osKind: os.kind,
+    devices,
+    mounts: mountEntries,
+    fstab,
+    swaps,
+    firmware,
+    existing: new Set(
+      bootFilesToLook(bootMount).filter((p) =>
+        existsSync(join(files.systemRoot, p)),
+      ),
+    ),
+  });
+  if (layout !== null && fstabText === null)
+    warnings.push(
+      `${files.fstab} could not be read: the filesystems, swap and device names of this system's configuration are unknown, so the conversion's layout is a guess from the mounts.`,
+    );
+
   return {
     machine: "real",
     os,
-    firmware: existsSync(files.efiDir) ? "uefi" : "bios",
+    firmware,
     memoryBytes: totalmem(),
     disks,
     mounts: mountEntries.map(toMount),
     rootFs,
     bootFs,
     nixosConfig,
+    layout,
     rootIsTmpfs: rootEntry?.fsType === "tmpfs",
     installs,
     tools: findTools(undefined, options.path),
@@ -254,7 +290,7 @@ function toMount(entry: MountEntry): Mount {
   };
 }
 
-function fsFacts(
+export function fsFacts(
   entry: MountEntry,
   devices: BlockDevice[],
   fstab: FstabEntry[],

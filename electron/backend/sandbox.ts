@@ -18,6 +18,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type {
+  ConvertLayoutFacts,
   Disk,
   MachineFacts,
   Mount,
@@ -248,6 +249,25 @@ const ROOT_OPTIONS = "rw,relatime";
 const BOOT_OPTIONS =
   "rw,relatime,fmask=0077,dmask=0077,codepage=437,iocharset=iso8859-1,shortname=mixed,errors=remount-ro";
 
+/**
+ * The installed NixOS's layout, as the probe would read it there: the ext4
+ * root and the ESP at /boot by UUID (its fstab says no options but the
+ * x-initrd.mount NixOS adds), systemd-boot's entries on the ESP, nothing
+ * else mounted, no swap.
+ */
+const INSTALLED_LAYOUT: ConvertLayoutFacts = {
+  root: { device: byUuid(ROOT.uuid), fsType: "ext4", options: [] },
+  bootMountPoint: "/boot",
+  bootloader: "systemd-boot",
+  bootloaderFrom: "/boot/loader/entries",
+  luks: null,
+  lvm: null,
+  nix: null,
+  keptMounts: [],
+  swapFiles: [],
+  swapDevices: [],
+};
+
 /** The pretend machine's facts for a scenario; `tools` are this computer's own (honest). */
 export function sandboxFacts(
   scenario: SandboxScenario = "livecd",
@@ -288,6 +308,7 @@ export function sandboxFacts(
     },
     bootFs: null,
     nixosConfig: null,
+    layout: null,
     rootIsTmpfs: true,
   };
   switch (scenario) {
@@ -341,6 +362,7 @@ export function sandboxFacts(
         },
         bootFs,
         nixosConfig,
+        layout: structuredClone(INSTALLED_LAYOUT),
         rootIsTmpfs: false,
         installs: [
           {
@@ -378,6 +400,7 @@ export function sandboxFacts(
         },
         bootFs,
         nixosConfig,
+        layout: null,
         rootIsTmpfs: true,
         installs: [
           {

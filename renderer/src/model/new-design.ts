@@ -1,14 +1,20 @@
 // A fresh design for each path, filled from what the probe found, so the user
 // starts from sensible choices for this machine instead of a blank form.
+import { homeOf } from "../../../shared/design/checks";
+import { dirPath, filePath } from "../../../shared/design/normalize";
+import { isAtOrUnder, underHome } from "../../../shared/design/paths";
 import type {
+  ConvertDesign,
   Design,
   DirEntry,
   FileEntry,
   FsRef,
   Mode,
+  UserPersistence,
 } from "../../../shared/design/types";
 import { DESIGN_FORMAT } from "../../../shared/design/types";
 import type {
+  ConvertLayoutFacts,
   Disk,
   FoundInstall,
   MachineFacts,
@@ -18,6 +24,8 @@ import type {
 export interface BaseEntries {
   directories: DirEntry[];
   files: FileEntry[];
+  /** Paths relative to each user's home. */
+  users?: Record<string, UserPersistence>;
 }
 
 const GiB = 1024 ** 3;
@@ -56,7 +64,7 @@ export function newDesign(
       hideMounts: true,
       directories: structuredClone(base.directories),
       files: structuredClone(base.files),
-      users: {},
+      users: structuredClone(base.users ?? {}),
     },
     users: {},
   };
@@ -71,15 +79,22 @@ export function newDesign(
       ...(disk ? { probed: probedOf(disk) } : {}),
     };
   } else if (mode === "convert") {
-    const fs = convertFs(facts);
-    const boot = bootFs(facts) ?? espBeside(facts);
+    // The running NixOS's layout, when the probe read it; from the LiveCD
+    // (or older facts) the install found on a disk, with what can be guessed.
+    const layout = facts?.rootIsTmpfs ? null : (facts?.layout ?? null);
+    const fs = layout ? copyRef(layout.root) : convertFs(facts);
+    const boot = layout ? bootFs(facts) : (bootFs(facts) ?? espBeside(facts));
     design.convert = {
       ...fs,
       configDir: facts?.nixosConfig?.dir ?? "/etc/nixos",
       ...configKind(facts),
       ...(boot ? { boot } : {}),
-      bootloader: facts?.firmware === "bios" ? "grub" : "systemd-boot",
+      bootloader:
+        layout?.bootloader ??
+        (facts?.firmware === "bios" ? "grub" : "systemd-boot"),
+      ...(layout ? layoutFields(layout) : {}),
     };
+    if (layout) dropUnderKeptMounts(design, layout.keptMounts);
     if (facts?.nixosConfig?.flakeAttr)
       design.hostname = facts.nixosConfig.flakeAttr;
   } else {
@@ -97,6 +112,49 @@ export function newDesign(
       design.hostname = facts.nixosConfig.flakeAttr;
   }
   return design;
+}
+
+/** The parts of a convert design that only some layouts have, each only when it applies. */
+function layoutFields(layout: ConvertLayoutFacts): Partial<ConvertDesign> {
+  return {
+    ...(layout.luks ? { luks: { ...layout.luks } } : {}),
+    ...(layout.lvm ? { lvm: { volumeGroup: layout.lvm.volumeGroup } } : {}),
+    ...(layout.nix ? { nix: copyRef(layout.nix) } : {}),
+    ...(layout.keptMounts.length ? { keptMounts: [...layout.keptMounts] } : {}),
+    ...(layout.swapFiles.length ? { swapFiles: [...layout.swapFiles] } : {}),
+    ...(layout.swapDevices.length
+      ? { swapDevices: [...layout.swapDevices] }
+      : {}),
+  };
+}
+
+function copyRef(ref: FsRef): FsRef {
+  return { device: ref.device, fsType: ref.fsType, options: [...ref.options] };
+}
+
+/**
+ * A filesystem the system mounts besides its root (/home, /var/log) stays
+ * mounted after the conversion with its files: nothing under it is persisted
+ * (validation refuses it), so the starting entries under one are left out,
+ * users' paths included.
+ */
+function dropUnderKeptMounts(design: Design, kept: string[]): void {
+  if (kept.length === 0) return;
+  const onKept = (path: string) => kept.some((m) => isAtOrUnder(path, m));
+  const p = design.persistence;
+  p.directories = p.directories.filter((e) => !onKept(dirPath(e)));
+  p.files = p.files.filter((e) => !onKept(filePath(e)));
+  for (const [name, paths] of Object.entries(p.users)) {
+    const home = homeOf(name, design.users[name]);
+    paths.directories = paths.directories.filter(
+      (e) => !onKept(underHome(home, dirPath(e))),
+    );
+    paths.files = paths.files.filter(
+      (e) => !onKept(underHome(home, filePath(e))),
+    );
+    if (paths.directories.length === 0 && paths.files.length === 0)
+      delete p.users[name];
+  }
 }
 
 /** A flake (with its host attribute), or configuration.nix without one, as the probe found it. */

@@ -110,6 +110,28 @@ describe("the sandbox's facts", () => {
     });
   });
 
+  it("gives the installed NixOS a plain layout that matches its mounts, and none elsewhere", () => {
+    const facts = sandboxFacts("installed", {});
+    expect(facts.layout).toEqual({
+      root: {
+        device: facts.rootFs!.fstabDevice,
+        fsType: "ext4",
+        options: [],
+      },
+      bootMountPoint: facts.bootFs!.mountPoint,
+      bootloader: "systemd-boot",
+      bootloaderFrom: "/boot/loader/entries",
+      luks: null,
+      lvm: null,
+      nix: null,
+      keptMounts: [],
+      swapFiles: [],
+      swapDevices: [],
+    });
+    for (const scenario of ["livecd", "stateless", "livecd-converted"] as const)
+      expect(sandboxFacts(scenario, {}).layout).toBeNull();
+  });
+
   it("runs the converted system for recovery", () => {
     const facts = sandboxFacts("stateless", {});
     expect(facts.rootIsTmpfs).toBe(true);

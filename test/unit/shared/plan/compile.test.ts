@@ -278,7 +278,7 @@ describe("convert", () => {
 
   it("reinstalls the bootloader the way nixos-install ends, skipped inside migrate with --target", () => {
     const cmds = [
-      "tabula_mark_nixos",
+      "tabula_mark_nixos /nix/persistent",
       "tabula_point_profile nix/.tabula",
       'NIXOS_INSTALL_BOOTLOADER=1 nixos-enter --root "$TARGET" -- /nix/var/nix/profiles/system/bin/switch-to-configuration boot',
     ];
@@ -340,7 +340,7 @@ describe("recover", () => {
       'tabula_install_modules "$PLAN_DIR"/nixos "$TARGET"/nix/persistent/etc/nixos/nixos',
     );
     expect(step(p, "rebuild-boot").commands).toEqual([
-      "tabula_mark_nixos",
+      "tabula_mark_nixos /nix/persistent",
       "nixos-enter --root \"$TARGET\" -- nixos-rebuild boot --flake '/nix/persistent/etc/nixos#tern' --log-format internal-json -v",
     ]);
   });
