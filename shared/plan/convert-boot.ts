@@ -143,7 +143,7 @@ export function bootloaderSteps(
           : []),
       ].join(" "),
       commands: [
-        "tabula_mark_nixos",
+        command("tabula_mark_nixos", design.persistence.storage),
         command("tabula_point_profile", layout.tabulaDir),
         `NIXOS_INSTALL_BOOTLOADER=1 ${command(
           "nixos-enter",

@@ -193,7 +193,7 @@ function recoverFromOldRoot(design: Design): Phase {
       title:
         "Rebuild inside the installed system (nixos-enter, nixos-rebuild boot)",
       commands: [
-        "tabula_mark_nixos",
+        command("tabula_mark_nixos", design.persistence.storage),
         command(
           "nixos-enter",
           "--root",

@@ -68,14 +68,22 @@ tabula_check_new_layout() {
 # Marks the assembled root as NixOS, as nixos-install does: nixos-enter
 # refuses a root without etc/NIXOS ("is not a NixOS installation"), and
 # switch-to-configuration checks it too. The tmpfs forgets it at unmount;
-# at boot NixOS makes it again.
+# at boot NixOS makes it again. With STORAGE (the persistent storage as the
+# new system sees it), /etc/machine-id becomes a link to the kept one, as
+# impermanence's symlink method would make it: the systemd-boot installer
+# reads it for its entries, and would otherwise make up a new one.
+#   tabula_mark_nixos [STORAGE]
 tabula_mark_nixos() {
+  local storage=${1:-}
   if tabula_exists "$TARGET/etc/NIXOS"; then
     printf '      %s exists.\n' "$(tabula_q "$TARGET/etc/NIXOS")"
-    return 0
+  else
+    tabula_do mkdir -p -m 0755 -- "$TARGET/etc"
+    tabula_do touch -- "$TARGET/etc/NIXOS"
   fi
-  tabula_do mkdir -p -m 0755 -- "$TARGET/etc"
-  tabula_do touch -- "$TARGET/etc/NIXOS"
+  if [[ -n $storage ]] && tabula_exists "$TARGET$storage/etc/machine-id" && ! tabula_exists "$TARGET/etc/machine-id"; then
+    tabula_do ln -s -- "$storage/etc/machine-id" "$TARGET/etc/machine-id"
+  fi
 }
 
 # Points the system profile of the root at TARGET to SYSTEM (a store path as

@@ -68,6 +68,64 @@ let
     inherit pkgs utils modulesPath;
   };
 
+  # --- fetches ------------------------------------------------------------------
+  # A configuration without a flake brings impermanence in with
+  # builtins.fetchGit (Tabula's nixos/impermanence.nix). Test machines have
+  # no network, so, as flake inputs are stood in above, that fetch answers
+  # with the impermanence checkout (with the real lib) or the stub's folder,
+  # after checking it asks for impermanence at a fixed revision; any other
+  # fetchGit runs for real (and fails offline, as Nix would). Every module
+  # file is read through scopedImport with that fetchGit, and its imports
+  # are read the same way, so the fetch is stood in at any depth.
+  impermanenceSource = if realImpermanence then /. + impermanence else ./impermanence-stub-src;
+  fetchGit =
+    args:
+    let
+      url = if b.isString args then args else args.url or "";
+    in
+    if url == "https://github.com/nix-community/impermanence" then
+      if (args.rev or "") == "" then
+        throw "fetchGit of ${url} without a rev: the stand-in only answers a pinned revision"
+      else
+        {
+          outPath = b.toString impermanenceSource;
+          inherit (args) rev;
+          shortRev = b.substring 0 7 args.rev;
+        }
+    else
+      b.fetchGit args;
+  scope = {
+    builtins = b // {
+      inherit fetchGit;
+    };
+    inherit fetchGit;
+  };
+  setArgs = lib.setFunctionArgs or (f: _: f);
+  loadModule =
+    file:
+    let
+      name = b.toString file;
+    in
+    {
+      _file = name;
+      key = name;
+      imports = [ (wrapModule (scopedImport scope file)) ];
+    };
+  wrapModule =
+    m:
+    if b.isFunction m then
+      setArgs (args: wrapImports (m args)) (b.functionArgs m)
+    else
+      wrapImports m;
+  wrapImports =
+    a:
+    if b.isAttrs a && a ? imports then
+      a // { imports = b.map wrapImport a.imports; }
+    else
+      a;
+  wrapImport =
+    i: if b.isPath i || (b.isString i && lib.hasPrefix "/" i) then loadModule i else i;
+
   # --- the modules of the configuration ----------------------------------------
   fromFlake =
     let
@@ -117,7 +175,7 @@ let
       throw "eval.nix: give --argstr flake DIR (and attr) or --argstr configuration FILE";
 
   evaluated = lib.evalModules {
-    modules = [ ./nixos-stubs.nix ] ++ chosen.modules;
+    modules = [ ./nixos-stubs.nix ] ++ b.map wrapImport chosen.modules;
     specialArgs = baseArgs // chosen.specialArgs;
   };
   report = import ./report.nix {
