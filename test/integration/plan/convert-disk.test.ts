@@ -3,15 +3,18 @@
 // /boot (this kernel cannot mount vfat). Phase migrate mounts the partition
 // with the design's options, moves everything, unmounts it, assembles the new
 // layout (tmpfs root, the partition at /nix, /boot) and stops at the first
-// step that needs NixOS (nixos-enter), naming it. Mounts and loop devices are
+// step that needs NixOS (nixos-enter), naming it: on a machine without
+// NixOS's tools the product says so and never imitates them (the stand-ins
+// run these phases to their end in convert-layouts.test.ts). Mounts and loop devices are
 // undone in afterAll, also after a failure.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Design } from "../../../shared/design/types";
 import { LoopDisks, type LoopDisk } from "../../support/loop-disks";
 import { describeWith } from "../../support/needs";
+import { makeSystemInStore, setSystemProfile } from "../../support/nixos-tools";
 import { buildOldRoot, oldRootDesign } from "../../support/old-root";
 import { runSteps, writePlan, type WrittenPlan } from "../../support/steps";
 import { verifyStore } from "../../support/store";
@@ -57,6 +60,11 @@ describeWith(
       const top = disks.mount(disk.part(2));
       execFileSync("btrfs", ["-q", "subvolume", "create", join(top, "root")]);
       buildOldRoot(top, { migrationJson: plan.files["migration.json"] });
+      // What phase prepare leaves: the built system, and .tabula/result to it.
+      const root = join(top, "root");
+      const built = makeSystemInStore(root, { loader: "systemd-boot" });
+      setSystemProfile(root, built);
+      symlinkSync(built, join(root, ".tabula/result"));
       disks.umount(top);
       mountpoint = join(disks.dir, "mnt");
       migrate = runSteps(plan.script, [
@@ -78,7 +86,7 @@ describeWith(
         /\$ mount -t btrfs -o 'subvol=root,compress=zstd' \/dev\/loop\d+p2 "\$TARGET"/,
       );
       expect(migrate.stderr).toMatch(
-        /Missing tool: Step 11 "Reinstall the bootloader from the new layout" needs nixos-enter/,
+        /Missing tool: Step 11 "Make the stateless system the default boot entry" needs nixos-enter/,
       );
       expect(findmnt(mountpoint, "FSTYPE")).toBe("tmpfs");
       expect(findmnt(mountpoint, "OPTIONS")).toMatch(/mode=755/);
@@ -129,7 +137,7 @@ describeWith(
       expect(r.stdout).toMatch(/Skipped: .*\/nix is mounted/);
       expect(r.stdout).toMatch(/Skipped: .*\/boot is mounted/);
       expect(r.stdout).toContain(
-        "==> [3/6] Check the partition has the new layout",
+        "==> [3/6] Check the new layout and the system phase prepare built",
       );
       expect(r.stderr).toMatch(
         /needs nixos-enter, which this machine does not have/,
