@@ -570,3 +570,129 @@ interface MountJson {
 function flatten(list: MountJson[]): MountJson[] {
   return list.flatMap((m) => [m, ...flatten(m.children ?? [])]);
 }
+
+describeWith(
+  ["root", "loop", "mkfs", "sgdisk", "nix", "bash"],
+  "phase prepare refuses, before anything changes, what the migration would refuse",
+  () => {
+    const disks = new LoopDisks("steps-prepare-refusals");
+    const links = new UdevLinks();
+
+    afterAll(() => {
+      links.remove();
+      disks.cleanup();
+    });
+
+    /** Runs prepare on layout L with DESIGN; returns the result and whether the old root changed. */
+    function prepareOn(
+      l: BuiltLayout,
+      name: string,
+      design = l.design,
+      before?: (system: string) => void,
+    ) {
+      const dir = mkdtempSync(join(disks.dir, `${name}-`));
+      const plan = writePlan(design, join(dir, "plan"), {
+        userConfig: l.userConfig,
+      });
+      const system = join(dir, "system");
+      mountRunningSystem(l, system);
+      try {
+        before?.(system);
+        execFileSync("cp", ["-a", plan.dir, join(system, "root/tabula-plan")]);
+        const snapshot = walkTree(join(system, "etc/nixos"));
+        const r = runInSystem(
+          system,
+          ["bash", "/root/tabula-plan/steps.sh", "prepare", "--yes"],
+          {
+            env: {
+              ...standinEnv(join(dir, "calls.jsonl")),
+              ...l.systemEnv,
+              NIX_CONFIG,
+            },
+          },
+        );
+        const after = walkTree(join(system, "etc/nixos"));
+        const unchanged =
+          compare(
+            snapshot,
+            after,
+            (rel) => rel,
+            () => false,
+          ).length === 0 &&
+          after.size === snapshot.size &&
+          !existsSync(join(system, ".tabula/result"));
+        return { ...r, unchanged, log: join(dir, "calls.jsonl") };
+      } finally {
+        unmountAll(system);
+      }
+    }
+
+    it("a nixpkgs older than 24.11, in a sentence", () => {
+      const l = buildLayout(
+        disks,
+        links,
+        {
+          title: "old nixpkgs",
+          root: "ext4",
+          boot: "esp",
+          bootloader: "systemd-boot",
+          configType: "flake",
+          oldNixpkgs: true,
+        },
+        "old",
+      );
+      const r = prepareOn(l, "old");
+      expect(r.status, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toMatch(
+        /Refused: the nixpkgs this configuration builds with is older than 24.11: it has no lib.modules.importApply/,
+      );
+      expect(r.unchanged).toBe(true);
+      expect(readStandinCalls(r.log)).toEqual([]);
+    });
+
+    it("a /nix of its own that the design does not name (the btrfs merge of two subvol=)", () => {
+      const l = buildLayout(
+        disks,
+        links,
+        {
+          title: "btrfs subvolumes",
+          root: "btrfs-subvolumes",
+          boot: "esp",
+          bootloader: "systemd-boot",
+          configType: "flake",
+        },
+        "subvols",
+      );
+      const { nix: _nix, ...convert } = l.design.convert!;
+      const r = prepareOn(l, "subvols", { ...l.design, convert });
+      expect(r.status, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toMatch(
+        /is a filesystem or btrfs subvolume of its own, so its contents cannot be renamed to the top of the old root\. If the system mounts it at \/nix \(a subvolume such as @nix\), the design must say so in convert\.nix/,
+      );
+      expect(r.unchanged).toBe(true);
+    });
+
+    it("a name the migration creates, already on the root", () => {
+      const l = buildLayout(
+        disks,
+        links,
+        {
+          title: "plain",
+          root: "ext4",
+          boot: "esp",
+          bootloader: "systemd-boot",
+          configType: "flake",
+        },
+        "names",
+      );
+      const r = prepareOn(l, "names", l.design, (system) =>
+        mkdirSync(join(system, "old-root")),
+      );
+      expect(r.status, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toMatch(
+        /\/old-root already exists and the migration would create it/,
+      );
+      expect(r.unchanged).toBe(true);
+    });
+  },
+);
