@@ -22,7 +22,6 @@ import {
   mkdtempSync,
   readFileSync,
   readlinkSync,
-  rmSync,
 } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -232,7 +231,6 @@ describeWith(
           userConfig: l.userConfig,
         });
         const design = normalizeDesign(l.design);
-        const layout = convertLayout(design);
         const configFile =
           spec.configType === "flake" ? "flake.nix" : "configuration.nix";
 
