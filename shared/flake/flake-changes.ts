@@ -33,28 +33,15 @@ export function configChanges(d: Design, user?: string): ConfigChanges {
 
 export function flakeChanges(d: Design, userFlake?: string): ConfigChanges {
   const c = d.convert!;
-  let patch: string | null = null;
-  let patchNote: string;
-  if (userFlake === undefined) {
-    patchNote = `Tabula could not read \`${c.configDir}/flake.nix\`, so there is no flake.patch: make the three changes by hand.`;
-  } else {
-    const edit = addImpermanence(userFlake, c.flakeAttr!);
-    if (edit.ok) {
-      patch = unifiedDiff(userFlake, edit.text, {
-        from: "a/flake.nix",
-        to: "b/flake.nix",
-      });
-      patchNote = [
-        "`flake.patch` beside this file makes exactly these changes to your flake.nix. Read it, then apply it in your configuration folder:",
-        "",
-        "```sh",
-        `cd ${c.configDir} && patch -p1 < /path/to/plan/flake.patch`,
-        "```",
-      ].join("\n");
-    } else {
-      patchNote = `There is no flake.patch: ${edit.reason}. Make the three changes by hand.`;
-    }
-  }
+  const { patch, patchNote } = proposedPatch({
+    configDir: c.configDir,
+    file: "flake.nix",
+    patchName: "flake.patch",
+    text: userFlake,
+    edit: (text) => addImpermanence(text, c.flakeAttr!),
+    what: "these changes to your flake.nix",
+    byHand: "the three changes",
+  });
   const modules = moduleFiles(d)
     .map((f) => `\`nixos/${f}\``)
     .join(", ");
@@ -97,6 +84,48 @@ export function flakeChanges(d: Design, userFlake?: string): ConfigChanges {
   };
 }
 
+/**
+ * The patch of the user's FILE (when its text could be read and the edit
+ * knows its shape) and the paragraph saying how to apply it, or why there
+ * is none.
+ */
+function proposedPatch(o: {
+  configDir: string;
+  file: string;
+  patchName: string;
+  text: string | undefined;
+  edit: (
+    text: string,
+  ) => { ok: true; text: string } | { ok: false; reason: string };
+  what: string;
+  byHand: string;
+}): { patch: string | null; patchNote: string } {
+  if (o.text === undefined)
+    return {
+      patch: null,
+      patchNote: `Tabula could not read \`${o.configDir}/${o.file}\`, so there is no ${o.patchName}: make ${o.byHand} by hand.`,
+    };
+  const edit = o.edit(o.text);
+  if (!edit.ok)
+    return {
+      patch: null,
+      patchNote: `There is no ${o.patchName}: ${edit.reason}. Make ${o.byHand} by hand.`,
+    };
+  return {
+    patch: unifiedDiff(o.text, edit.text, {
+      from: `a/${o.file}`,
+      to: `b/${o.file}`,
+    }),
+    patchNote: [
+      `\`${o.patchName}\` beside this file makes exactly ${o.what}. Read it, then apply it in your configuration folder:`,
+      "",
+      "```sh",
+      `cd ${o.configDir} && patch -p1 < /path/to/plan/${o.patchName}`,
+      "```",
+    ].join("\n"),
+  };
+}
+
 /** How to check the change by hand: build, and set the profile without touching the bootloader. */
 function buildAdvice(build: string): string[] {
   return [
@@ -118,28 +147,15 @@ export function configurationChanges(
 ): ConfigChanges {
   const c = d.convert!;
   const file = `${c.configDir}/configuration.nix`;
-  let patch: string | null = null;
-  let patchNote: string;
-  if (userConfiguration === undefined) {
-    patchNote = `Tabula could not read \`${file}\`, so there is no configuration.patch: make the change by hand.`;
-  } else {
-    const edit = addNixosImport(userConfiguration);
-    if (edit.ok) {
-      patch = unifiedDiff(userConfiguration, edit.text, {
-        from: "a/configuration.nix",
-        to: "b/configuration.nix",
-      });
-      patchNote = [
-        "`configuration.patch` beside this file makes exactly this change. Read it, then apply it in your configuration folder:",
-        "",
-        "```sh",
-        `cd ${c.configDir} && patch -p1 < /path/to/plan/configuration.patch`,
-        "```",
-      ].join("\n");
-    } else {
-      patchNote = `There is no configuration.patch: ${edit.reason}. Make the change by hand.`;
-    }
-  }
+  const { patch, patchNote } = proposedPatch({
+    configDir: c.configDir,
+    file: "configuration.nix",
+    patchName: "configuration.patch",
+    text: userConfiguration,
+    edit: addNixosImport,
+    what: "this change",
+    byHand: "the change",
+  });
   const modules = moduleFiles(d)
     .map((f) => `\`nixos/${f}\``)
     .join(", ");

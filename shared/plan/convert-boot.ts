@@ -6,14 +6,60 @@
 // ends with them (skipped with --target); phase revert uses the LUKS and
 // boot mounts for the old layout.
 import { convertLayout } from "../design/convert-layout";
-import type { Design, LuksRef } from "../design/types";
-import { mountFilesystemStep, mountTmpfsRootStep } from "./mount-steps";
+import type { ConvertDesign, Design, LuksRef } from "../design/types";
+import {
+  mountCommand,
+  mountFilesystemStep,
+  mountTmpfsRootStep,
+} from "./mount-steps";
 import { TARGET, command, under } from "./quote";
 import type { Step } from "./types";
 
 /** `tabula_target_given || CHECK`: with --target the caller owns the mounts. */
 export const skipWithTarget = (check: string): string =>
   `tabula_target_given || ${check}`;
+
+/**
+ * Mounts the old root filesystem itself at the target (migrate, revert),
+ * refusing the running system's own root or a target that is a mount
+ * point already; skipped with --target.
+ */
+export function mountOldRootStep(
+  convert: ConvertDesign,
+  id: string,
+  title: string,
+): Step {
+  const dev = convert.device;
+  return {
+    id,
+    title,
+    explain:
+      "With --target this step is skipped: the partition is then already mounted there (or the target is a plain folder).",
+    commands: [
+      command("tabula_check_not_running_root", dev),
+      command("tabula_check_mount_point", TARGET),
+      command("mkdir", "-p", "--", TARGET),
+      mountCommand(convert.fsType, convert.options, dev, TARGET),
+    ],
+    destructive: false,
+    weight: 1,
+    requires: ["mount", "findmnt", "mountpoint"],
+    guard: {
+      check: skipWithTarget(command("tabula_is_mounted", TARGET, dev)),
+      done: "the partition is already mounted",
+    },
+  };
+}
+
+/** The way nixos-install ends: the profile's system installs its bootloader inside the root at the target. */
+export const SWITCH_TO_CONFIGURATION_BOOT = `NIXOS_INSTALL_BOOTLOADER=1 ${command(
+  "nixos-enter",
+  "--root",
+  TARGET,
+  "--",
+  "/nix/var/nix/profiles/system/bin/switch-to-configuration",
+  "boot",
+)}`;
 
 /** Opens the LUKS container the root filesystem is in (cryptsetup asks for the passphrase). */
 export function openLuksStep(luks: LuksRef): Step {
@@ -145,14 +191,7 @@ export function bootloaderSteps(
       commands: [
         command("tabula_mark_nixos", design.persistence.storage),
         command("tabula_point_profile", layout.tabulaDir),
-        `NIXOS_INSTALL_BOOTLOADER=1 ${command(
-          "nixos-enter",
-          "--root",
-          TARGET,
-          "--",
-          "/nix/var/nix/profiles/system/bin/switch-to-configuration",
-          "boot",
-        )}`,
+        SWITCH_TO_CONFIGURATION_BOOT,
       ],
       destructive: false,
       weight: 3,

@@ -16,10 +16,14 @@
 import { convertLayout } from "../design/convert-layout";
 import type { Design, FsRef } from "../design/types";
 import { configChanges } from "../flake/flake-changes";
-import { bootloaderSteps, openLuksStep, skipWithTarget } from "./convert-boot";
+import {
+  bootloaderSteps,
+  mountOldRootStep,
+  openLuksStep,
+  skipWithTarget,
+} from "./convert-boot";
 import { nixAttr } from "./install";
 import { MODULES_DIR, QUARANTINE, TABULA_DIR } from "./labels";
-import { mountCommand } from "./mount-steps";
 import { persistedPaths, relativeToRoot } from "./persisted";
 import { PLAN_DIR, TARGET, command, under } from "./quote";
 import type { Phase, Step } from "./types";
@@ -268,25 +272,11 @@ export function migratePhase(design: Design): Phase {
         ];
   const steps: Step[] = [
     ...(convert.luks ? [openLuksStep(convert.luks)] : []),
-    {
-      id: "mount-old-root",
-      title: `Mount the old root ${dev} at the target`,
-      explain:
-        "With --target this step is skipped: the partition is then already mounted there (or the target is a plain folder).",
-      commands: [
-        command("tabula_check_not_running_root", dev),
-        command("tabula_check_mount_point", TARGET),
-        command("mkdir", "-p", "--", TARGET),
-        mountCommand(convert.fsType, convert.options, dev, TARGET),
-      ],
-      destructive: false,
-      weight: 1,
-      requires: ["mount", "findmnt", "mountpoint"],
-      guard: {
-        check: skipWithTarget(command("tabula_is_mounted", TARGET, dev)),
-        done: "the old root is already mounted",
-      },
-    },
+    mountOldRootStep(
+      convert,
+      "mount-old-root",
+      `Mount the old root ${dev} at the target`,
+    ),
     {
       id: "check-old-root",
       title: "Check the target is this system's old root",

@@ -8,14 +8,16 @@ import { convertLayout } from "../design/convert-layout";
 import type { Design } from "../design/types";
 import { configChanges } from "../flake/flake-changes";
 import {
+  SWITCH_TO_CONFIGURATION_BOOT,
   mountBootStep,
+  mountOldRootStep,
   openLuksStep,
   skipWithTarget,
   unmountStep,
 } from "./convert-boot";
 import { layoutCheckArgs } from "./convert";
 import { QUARANTINE, TABULA_DIR } from "./labels";
-import { mountCommand, mountFilesystemStep } from "./mount-steps";
+import { mountFilesystemStep } from "./mount-steps";
 import { relativeToRoot } from "./persisted";
 import { PLAN_DIR, TARGET, command, under } from "./quote";
 import type { Phase, Step } from "./types";
@@ -88,25 +90,11 @@ export function revertPhase(design: Design): Phase {
   };
   const steps: Step[] = [
     ...(convert.luks ? [openLuksStep(convert.luks)] : []),
-    {
-      id: "mount-partition",
-      title: `Mount ${dev} at the target, as the old root it was`,
-      explain:
-        "With --target this step is skipped: the partition is then already mounted there (or the target is a plain folder).",
-      commands: [
-        command("tabula_check_not_running_root", dev),
-        command("tabula_check_mount_point", TARGET),
-        command("mkdir", "-p", "--", TARGET),
-        mountCommand(convert.fsType, convert.options, dev, TARGET),
-      ],
-      destructive: false,
-      weight: 1,
-      requires: ["mount", "findmnt", "mountpoint"],
-      guard: {
-        check: skipWithTarget(command("tabula_is_mounted", TARGET, dev)),
-        done: "the partition is already mounted",
-      },
-    },
+    mountOldRootStep(
+      convert,
+      "mount-partition",
+      `Mount ${dev} at the target, as the old root it was`,
+    ),
     {
       id: "check-revert",
       title: "Check the target holds this plan's migration",
@@ -157,14 +145,7 @@ export function revertPhase(design: Design): Phase {
       commands: [
         command("tabula_check_previous_system", TABULA_DIR),
         command("tabula_restore_profile", TABULA_DIR),
-        `NIXOS_INSTALL_BOOTLOADER=1 ${command(
-          "nixos-enter",
-          "--root",
-          TARGET,
-          "--",
-          "/nix/var/nix/profiles/system/bin/switch-to-configuration",
-          "boot",
-        )}`,
+        SWITCH_TO_CONFIGURATION_BOOT,
       ],
       destructive: false,
       weight: 3,

@@ -70,6 +70,27 @@ tabula_check_target_not_root() {
   fi
 }
 
+# The first mount point below TARGET (empty when there is none): a rename
+# across a mount would copy.
+tabula_mount_inside() {
+  local m first=''
+  while IFS= read -r m; do
+    m=$(printf '%b' "$m")
+    case $m in "$TARGET"/*)
+      first=$m
+      break
+      ;;
+    esac
+  done < <(findmnt -rn -o TARGET)
+  printf '%s' "$first"
+}
+
+# Does TARGET/.tabula/migration.json belong to this plan?
+tabula_migration_is_ours() {
+  local json=$TARGET/.tabula/migration.json
+  [[ -f $json ]] && grep -qF -- "\"planId\": \"$TABULA_PLAN_ID\"" "$json"
+}
+
 # Both paths' folders on one filesystem (same st_dev: also tells btrfs
 # subvolumes apart), so mv renames and never copies.
 tabula_same_fs() {

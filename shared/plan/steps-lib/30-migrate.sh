@@ -71,15 +71,12 @@ tabula_check_old_root() {
     if tabula_halted; then return 0; fi
   fi
   local mounted
-  mounted=$(findmnt -rn -o TARGET | while IFS= read -r m; do
-    m=$(printf '%b' "$m")
-    case $m in "$TARGET"/*) printf '%s\n' "$m" ;; esac
-  done)
+  mounted=$(tabula_mount_inside)
   if [[ -n $mounted ]]; then
-    tabula_refuse "something is mounted inside $(tabula_q "$TARGET") ($(printf '%s' "$mounted" | head -n 1)). Moving across mounts would copy: unmount everything below it first."
+    tabula_refuse "something is mounted inside $(tabula_q "$TARGET") ($mounted). Moving across mounts would copy: unmount everything below it first."
     return 0
   fi
-  if [[ -f $json ]] && grep -qF -- "\"planId\": \"$TABULA_PLAN_ID\"" "$json"; then
+  if tabula_migration_is_ours; then
     printf '      %s belongs to this plan (%s).\n' "$(tabula_q "$json")" "$TABULA_PLAN_ID"
   elif ((TABULA_FORCE)); then
     if [[ -f $json ]]; then

@@ -42,7 +42,7 @@ tabula_revert_stage() {
 #   tabula_check_revert STORE QUAR LAYOUT KEEP
 tabula_check_revert() {
   local store=$1 quar=$2 layout=$3 keep=$4
-  local json=$TARGET/.tabula/migration.json journal=$TARGET/.tabula/journal stage mounted m tab=$'\t'
+  local json=$TARGET/.tabula/migration.json journal=$TARGET/.tabula/journal stage mounted tab=$'\t'
   if tabula_dry_unseen "that it holds this plan's migration (.tabula/migration.json and the journal) and has nothing mounted inside."; then
     return 0
   fi
@@ -58,15 +58,12 @@ tabula_check_revert() {
   # Once everything is back, the boot filesystem (and a /nix of its own)
   # are mounted inside for the bootloader; before, a mount would make a
   # rename copy.
-  mounted=$(findmnt -rn -o TARGET | while IFS= read -r m; do
-    m=$(printf '%b' "$m")
-    case $m in "$TARGET"/*) printf '%s\n' "$m" ;; esac
-  done)
+  mounted=$(tabula_mount_inside)
   if [[ -n $mounted && $stage != reverted ]]; then
-    tabula_refuse "something is mounted inside $(tabula_q "$TARGET") ($(printf '%s' "$mounted" | head -n 1)). Moving across mounts would copy: unmount everything below it first."
+    tabula_refuse "something is mounted inside $(tabula_q "$TARGET") ($mounted). Moving across mounts would copy: unmount everything below it first."
     return 0
   fi
-  if [[ -f $json ]] && grep -qF -- "\"planId\": \"$TABULA_PLAN_ID\"" "$json"; then
+  if tabula_migration_is_ours; then
     printf '      %s belongs to this plan (%s).\n' "$(tabula_q "$json")" "$TABULA_PLAN_ID"
   elif ((TABULA_FORCE)); then
     tabula_warn "$(tabula_q "$json") is missing or belongs to another plan; going on because of --force."

@@ -4,7 +4,7 @@
 // at the Nth call, just before or just after it. For every N the script is
 // run again without the shim; the final tree must equal an uninterrupted
 // run's, with every entry where it belongs and its inode unchanged.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import {
   mkdirSync,
@@ -16,6 +16,7 @@ import {
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { persistedRelatives } from "../../../shared/plan/convert";
+import { compileFaultShim } from "../../support/fault-shim";
 import { describeWith } from "../../support/needs";
 import { buildOldRoot, oldRootDesign } from "../../support/old-root";
 import {
@@ -45,16 +46,7 @@ describeWith(
     beforeAll(async () => {
       mkdirSync(tmpRoot, { recursive: true });
       work = mkdtempSync(join(tmpRoot, "steps-faults-"));
-      shim = join(work, "rename-fault.so");
-      execFileSync("cc", [
-        "-shared",
-        "-fPIC",
-        "-O2",
-        "-o",
-        shim,
-        join(import.meta.dirname, "../../support/rename-fault.c"),
-        "-ldl",
-      ]);
+      shim = compileFaultShim(work);
       plan = writePlan(oldRootDesign(), join(work, "plan"));
       const parent = join(work, "template");
       mkdirSync(parent);

@@ -20,6 +20,7 @@ import {
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { compileFaultShim } from "../../support/fault-shim";
 import { describeWith } from "../../support/needs";
 import { buildOldRoot, oldRootDesign } from "../../support/old-root";
 import {
@@ -82,16 +83,7 @@ describeWith(
     beforeAll(() => {
       mkdirSync(tmpRoot, { recursive: true });
       work = mkdtempSync(join(tmpRoot, "steps-revert-"));
-      shim = join(work, "rename-fault.so");
-      execFileSync("cc", [
-        "-shared",
-        "-fPIC",
-        "-O2",
-        "-o",
-        shim,
-        join(import.meta.dirname, "../../support/rename-fault.c"),
-        "-ldl",
-      ]);
+      shim = compileFaultShim(work);
       plan = writePlan(oldRootDesign(), join(work, "plan"));
       const parent = join(work, "template");
       mkdirSync(parent);
