@@ -158,7 +158,15 @@ if [[ -n $activate ]]; then
     if ((silent)); then exec 2>/dev/null; fi
     LOCALE_ARCHIVE="$activate/sw/lib/locale/locale-archive" IN_NIXOS_ENTER=1 \
       chroot "$root" "$activate/activate" 1>&2 || true
-    chroot "$root" "$activate/sw/bin/systemd-tmpfiles" --create --remove -E 2>/dev/null || true
+    if [[ -x $root$activate/sw/bin/systemd-tmpfiles ]]; then
+      chroot "$root" "$activate/sw/bin/systemd-tmpfiles" --create --remove -E 2>/dev/null || true
+    else
+      # Stand-in systems carry no systemd-tmpfiles: make the folders
+      # NixOS's rules have it create (systemd's tmp.conf, "d /tmp 1777" and
+      # "d /var/tmp 1777"), which a fresh tmpfs root lacks and nixos-rebuild
+      # needs for its temporary files.
+      chroot "$root" mkdir -m 1777 -p /tmp /var/tmp 2>/dev/null || true
+    fi
   )
 fi
 
