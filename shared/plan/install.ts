@@ -60,7 +60,7 @@ export function installPhase(design: Design, planId: string): Phase {
       id: "check-disk",
       title: `Check ${dev}`,
       explain:
-        "The disk must exist, be the disk the design was made for (its probed size, model and serial), be a whole disk, not be mounted or in use, not hold the LiveCD, and be big enough for the design; systemd-boot needs a machine booted in UEFI mode.",
+        "The disk must exist, be the disk the design was made for (its probed size, model and serial), be a whole disk, not be mounted or in use, not hold the LiveCD, and be big enough for the design; systemd-boot needs a machine booted in UEFI mode. Every folder on the way to the target must be open to all (o+rx), as nixos-install demands at the end.",
       commands: [
         command(
           "tabula_check_install_disk",
@@ -76,10 +76,11 @@ export function installPhase(design: Design, planId: string): Phase {
           disk.probed?.model ?? "",
           disk.probed?.serial ?? "",
         ),
+        command("tabula_check_install_target", TARGET),
       ],
       destructive: false,
       weight: 1,
-      requires: ["lsblk", "blockdev", "findmnt"],
+      requires: ["lsblk", "blockdev", "findmnt", "stat"],
     },
     {
       id: "partition",

@@ -3,7 +3,13 @@
 // afterAll, it also runs after failures). Names carry the caller's prefix so
 // they never collide with other streams' loop devices.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -31,6 +37,9 @@ export class LoopDisks {
 
   constructor(prefix: string) {
     this.dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+    // Open to all, like /mnt: nixos-install (and so phase install) refuses
+    // a target with a folder on the way that others cannot enter.
+    chmodSync(this.dir, 0o755);
   }
 
   /** A sparse image attached with partition scanning; `sgdiskArgs` partitions it first. */

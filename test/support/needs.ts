@@ -17,7 +17,8 @@ export type Need =
   | "cc"
   | "git"
   | "build"
-  | "openssl";
+  | "openssl"
+  | "fusefat";
 
 const checks: Record<Need, () => string | null> = {
   nix: () =>
@@ -69,6 +70,10 @@ const checks: Record<Need, () => string | null> = {
       : "the app is not built (run npm run build; npm test builds it first)",
   openssl: () =>
     onPath("openssl") ? null : "openssl is not installed (Debian: openssl)",
+  fusefat: () =>
+    onPath("fusefat") && existsSync("/dev/fuse")
+      ? null
+      : "fusefat or /dev/fuse is missing (Debian: fusefat; the tests mount vfat through it)",
 };
 
 export function chromiumPath(): string {

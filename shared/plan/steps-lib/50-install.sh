@@ -174,3 +174,24 @@ tabula_seed_password_file() {
   tabula_do mv -T -- "$file.tmp" "$file"
 }
 
+# nixos-install refuses a mount point with a folder on the way that others
+# may not enter and read ("path P should have permissions 755"): checked
+# first, before the disk is erased, instead of at the very end.
+#   tabula_check_install_target TARGET
+tabula_check_install_target() {
+  local path mode
+  path=$(realpath -m -- "$1" && printf x)
+  path=${path%x}
+  path=${path%$'\n'}
+  while [[ $path != / && -n $path ]]; do
+    if [[ -e $path ]]; then
+      mode=$(stat -L -c %a -- "$path")
+      if ((${mode: -1} < 5)); then
+        tabula_refuse "$(tabula_q "$path") has mode $mode, but nixos-install, at the end of this phase, needs every folder on the way to the target to be readable and enterable by all (o+rx): chmod o+rx $(tabula_q "$path"), or choose another --mountpoint. Nothing was changed."
+        return 0
+      fi
+    fi
+    path=${path%/*}
+    [[ -n $path ]] || path=/
+  done
+}

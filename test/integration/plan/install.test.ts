@@ -1,6 +1,8 @@
 // Phase install on a loop-device disk image, for real, up to the first step
-// that needs NixOS tools (nixos-generate-config, which this machine lacks):
-// the partitions, labels, filesystems and mounts must be as designed. This
+// that needs NixOS tools (nixos-generate-config, which this machine lacks,
+// and the product never imitates; install-to-end.test.ts runs it to its end
+// through the test stand-ins): the partitions, labels, filesystems and
+// mounts must be as designed. This
 // kernel cannot mount vfat, so the ESP is checked with blkid and
 // `fsck.vfat -n` only; it has no device-mapper either, so the encrypted
 // variant is checked up to the LUKS2 header (luksFormat with the passphrase
