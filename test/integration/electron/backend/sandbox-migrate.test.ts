@@ -249,6 +249,24 @@ describeWith(["root", "bash"], "a real migrate on the sandbox", () => {
     expect(result.status).toBe(0);
     expect(inventory(sandbox.rootPartition)).toEqual(before);
   });
+
+  it("reverts for real too: every path back where it was, the bootloader left alone", () => {
+    const root = sandbox.rootPartition;
+    const before = inventory(root);
+    const run = sandboxRun("revert", sandbox);
+    expect(run.dryRun).toBe(false);
+    const result = spawnSync("bash", [steps, "revert", "--yes", ...run.args], {
+      encoding: "utf8",
+    });
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/Skipped: --target was given/);
+    expect(readdirSync(root)).not.toContain("old-root");
+    expect(readdirSync(root)).not.toContain("persistent");
+    expect(readdirSync(root)).toContain("nix");
+    expect(lstatSync(join(root, "etc/machine-id")).isFile()).toBe(true);
+    // The same inodes and sizes as before the revert, at their old places.
+    expect(inventory(root)).toEqual(before);
+  });
 });
 
 describeWith(
