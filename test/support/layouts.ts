@@ -252,6 +252,7 @@ function configurationNix(spec: LayoutSpec, disk: string): string {
     ...loader,
     "",
     `  networking.hostName = ${nixString(HOST)};`,
+    "  users.users.mira = { isNormalUser = true; uid = 1000; };",
     ...(spec.swapFile
       ? ['  swapDevices = [ { device = "/swapfile"; } ];']
       : []),
