@@ -2,6 +2,7 @@
 // hostile characters in paths, names of storage and text fields (quotes,
 // "${", backslashes, spaces, unicode), and breaking mutations for invalid ones.
 import fc from "fast-check";
+import { utf8Bytes } from "../../shared/utf8";
 import type { DirEntry, FileEntry } from "../../shared/design/types";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -150,9 +151,11 @@ export const validDesign: fc.Arbitrary<Doc> = fc
     userFiles: fc.array(fileEntry(homePath), { maxLength: 4 }),
     addDirs: fc.array(dirEntry(systemPath), { minLength: 1, maxLength: 3 }),
     description: text,
+    // A SHA-512 crypt salt may hold any character but "$", ":" and spaces:
+    // quotes, backslashes and "{" (after "$6$": "${") test the escaping.
     hashTail: fc
-      .string({ unit: hostileChar, minLength: 1, maxLength: 12 })
-      .filter((s) => !/[\s:]/.test(s)),
+      .string({ unit: hostileChar, minLength: 1, maxLength: 16 })
+      .filter((s) => !/[\s:$]/.test(s) && utf8Bytes(s).length <= 16),
     size: fc.constantFrom("512M", "2G", "25%", "100%"),
     encrypt: fc.boolean(),
     bootloader: fc.constantFrom("systemd-boot", "grub"),
@@ -187,7 +190,7 @@ export const validDesign: fc.Arbitrary<Doc> = fc
           isNormalUser: true,
           extraGroups: ["wheel"],
           description: r.description,
-          hashedPassword: `$6$${r.hashTail}`,
+          hashedPassword: `$6$${r.hashTail}$${"./0123456789AaBb".repeat(5)}012345`,
         },
       },
     };

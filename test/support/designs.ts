@@ -46,7 +46,8 @@ export function installDesign(overrides: Partial<Design> = {}): Design {
         uid: 1000,
         isNormalUser: true,
         extraGroups: ["wheel"],
-        hashedPassword: "$6$salt$hash",
+        hashedPassword:
+          "$6$salt$24jUHmFtQKZP7P1VIfr/fxtlXI3JsOViYY2veNQZK2rKcAGlVTM0qAjvxFBtPO8Pf65zlvRqaP3rs8Q.dtesI1",
       },
     },
     ...overrides,

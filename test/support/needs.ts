@@ -18,7 +18,8 @@ export type Need =
   | "git"
   | "build"
   | "openssl"
-  | "fusefat";
+  | "fusefat"
+  | "mkpasswd";
 
 const checks: Record<Need, () => string | null> = {
   nix: () =>
@@ -70,6 +71,8 @@ const checks: Record<Need, () => string | null> = {
       : "the app is not built (run npm run build; npm test builds it first)",
   openssl: () =>
     onPath("openssl") ? null : "openssl is not installed (Debian: openssl)",
+  mkpasswd: () =>
+    onPath("mkpasswd") ? null : "mkpasswd is not installed (Debian: whois)",
   fusefat: () =>
     onPath("fusefat") && existsSync("/dev/fuse")
       ? null

@@ -3,6 +3,7 @@
 import { at, isObject } from "../reader";
 import type { GroupDesign, UserDesign } from "../types";
 import type { ReadContext } from "./context";
+import { cryptHashFault } from "./crypt-hash";
 import { readAbsolutePath } from "./fields";
 import { FIELDS } from "./schema";
 
@@ -13,9 +14,6 @@ export const ACCOUNT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,30}\$?$/;
 export function isAccountName(name: string): boolean {
   return ACCOUNT_NAME.test(name) && name !== "__proto__";
 }
-
-/** crypt(3) hashes NixOS accepts, or a locked account ("!" or "*" first). */
-const CRYPT_HASH = /^(?:[!*]|!?\$(?:y|gy|7|2[abxy]?|5|6|sha1|md5|1)\$[^\s:]+)$/;
 
 const MAX_ID = 2 ** 31 - 1;
 
@@ -102,13 +100,8 @@ function readUser(
       at(path, "hashedPassword"),
       'a crypt(3) hash, e.g. from "mkpasswd -m yescrypt"',
     );
-    if (hash !== undefined && !CRYPT_HASH.test(hash))
-      ctx.findings.error(
-        at(path, "hashedPassword"),
-        hash === ""
-          ? 'is empty, which would let anyone log in without a password: give a hash made with "mkpasswd -m yescrypt", or "!" to lock the password'
-          : 'is not a crypt(3) password hash: make one with "mkpasswd -m yescrypt" and paste its output (never the password itself)',
-      );
+    const fault = hash === undefined ? null : cryptHashFault(hash);
+    if (fault !== null) ctx.findings.error(at(path, "hashedPassword"), fault);
     else u.hashedPassword = hash;
   }
   if (o.hashedPasswordFile !== undefined)

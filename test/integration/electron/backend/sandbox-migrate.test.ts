@@ -82,7 +82,7 @@ const DESIGN = {
       uid: 1000,
       isNormalUser: true,
       hashedPassword:
-        "$6$Wl7pRz3u$QeSXEu1u9R8jzN0kD6cX0lY0D1G5Q8jGm0xPp8kY7W5s0m6tX3yQ2aVb9nR4cZ1eF8hJ2kL5pT7vN0wB3dS6.",
+        "$6$Wl7pRz3uQeSXEu1u$x10mZNqnAOEcufqjqLk5QfDHkXzzgdUwiiZ7p6P7ehTb0bD/EqNLq.bpbc/xfGerkVRUDIMwBT9CqrmnjB1kK0",
     },
   },
 };
