@@ -11,9 +11,16 @@ import {
 } from "./layout";
 import { dirPath, filePath } from "./normalize";
 import { checkConvertLayout } from "./convert-checks";
+import { checkFilledFolders, checkHostKeys } from "./persist-checks";
 import { ancestors, isAtOrUnder, underHome } from "./paths";
 import { at, type Findings } from "./reader";
-import type { Design, DirEntry, FileEntry, UserDesign } from "./types";
+import type {
+  Design,
+  DirEntry,
+  DirPerms,
+  FileEntry,
+  UserDesign,
+} from "./types";
 
 /** One persisted path, resolved to where it appears on the running system. */
 export interface Persisted {
@@ -25,6 +32,21 @@ export interface Persisted {
   /** persistence (already persisted) or recover.add (being brought in). */
   source: "persistence" | "add";
   user?: string;
+  /** A directory entry's owner and mode, or a file entry's parentDirectory ones. */
+  perms?: DirPerms;
+}
+
+/** The owner and mode an entry sets: a directory's own, a file's parentDirectory. */
+function permsOf(e: DirEntry | FileEntry): { perms?: DirPerms } {
+  if (typeof e === "string") return {};
+  const p =
+    "directory" in e
+      ? { user: e.user, group: e.group, mode: e.mode }
+      : (e.parentDirectory ?? {});
+  const set = Object.fromEntries(
+    Object.entries(p).filter(([, v]) => v !== undefined),
+  ) as DirPerms;
+  return Object.keys(set).length ? { perms: set } : {};
 }
 
 /** The home impermanence joins user paths to: users.users.<name>.home. */
@@ -61,6 +83,7 @@ export function persistedPaths(
         kind: "directory",
         at: at(at(base, "directories"), origin(lists.directories, i)),
         source,
+        ...permsOf(e),
       }),
     );
     lists.files.forEach((e, i) =>
@@ -69,6 +92,7 @@ export function persistedPaths(
         kind: "file",
         at: at(at(base, "files"), origin(lists.files, i)),
         source,
+        ...permsOf(e),
       }),
     );
     for (const [name, u] of Object.entries(lists.users)) {
@@ -120,6 +144,8 @@ export function checkDesign(f: Findings, d: Design, origin?: Origin): void {
     checkConvertPasswords(f, d);
     checkConvertLayout(f, d, paths);
   }
+  checkFilledFolders(f, paths);
+  checkHostKeys(f, d, paths);
   if (d.mode === "convert" || d.mode === "recover") checkConfigDir(f, d, paths);
   if (
     d.mode === "recover" &&

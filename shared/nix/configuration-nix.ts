@@ -3,6 +3,9 @@
 // password hashes (users.mutableUsers is false: see stateless.nix). The
 // hardware facts come from hardware-configuration.nix, which the install
 // phase writes with nixos-generate-config --no-filesystems.
+import { INSTALL_CONFIG_DIR } from "../design/layout";
+import { isAtOrUnder } from "../design/paths";
+import { SSH_HOST_KEYS } from "../design/persist-checks";
 import type { Design, UserDesign } from "../design/types";
 import {
   apply,
@@ -81,8 +84,7 @@ export function configurationExpr(d: Design): NixExpr {
       strings(["nix-command", "flakes"]),
       {
         comment: [
-          "The system is a flake: rebuild with nixos-rebuild switch --flake /etc/nixos#" +
-            d.hostname,
+          `The system is a flake: rebuild with nixos-rebuild switch --flake ${flakeFolder(d)}#${d.hostname}`,
         ],
       },
     ),
@@ -110,7 +112,7 @@ export function configurationExpr(d: Design): NixExpr {
       ),
     ),
   );
-  if (users.some(([, u]) => (u.openssh?.authorizedKeys?.keys?.length ?? 0) > 0))
+  if (users.some(([, u]) => (u.openssh?.authorizedKeys?.keys?.length ?? 0) > 0)) {
     b.push(
       bind(["services", "openssh", "enable"], bool(true), {
         blankBefore: true,
@@ -119,6 +121,28 @@ export function configurationExpr(d: Design): NixExpr {
         ],
       }),
     );
+    const keys = persistedHostKeys(d);
+    if (keys.length > 0 && keys.length < SSH_HOST_KEYS.length)
+      b.push(
+        bind(
+          ["services", "openssh", "hostKeys"],
+          list(
+            keys.map((k) =>
+              attrs([
+                bind(["path"], str(k)),
+                bind(["type"], str(k.includes("ed25519") ? "ed25519" : "rsa")),
+                ...(k.includes("rsa") ? [bind(["bits"], int(4096))] : []),
+              ]),
+            ),
+          ),
+          {
+            comment: [
+              "Only the persisted host keys: NixOS would also make the others, new at every boot.",
+            ],
+          },
+        ),
+      );
+  }
   b.push(
     bind(["system", "stateVersion"], str(d.stateVersion), {
       blankBefore: true,
@@ -128,6 +152,26 @@ export function configurationExpr(d: Design): NixExpr {
     }),
   );
   return lambda(["lib"], attrs(b));
+}
+
+/** The host keys of SSH_HOST_KEYS the design persists (as files, or through /etc/ssh). */
+function persistedHostKeys(d: Design): string[] {
+  const p = d.persistence;
+  const dirs = p.directories.map((e) => (typeof e === "string" ? e : e.directory));
+  const files = p.files.map((e) => (typeof e === "string" ? e : e.file));
+  return SSH_HOST_KEYS.filter(
+    (k) => files.includes(k) || dirs.some((x) => isAtOrUnder(k, x)),
+  );
+}
+
+/** Where the flake is on the installed system: /etc/nixos when persisted, else in the storage. */
+function flakeFolder(d: Design): string {
+  const dirs = d.persistence.directories.map((e) =>
+    typeof e === "string" ? e : e.directory,
+  );
+  return dirs.some((x) => isAtOrUnder(INSTALL_CONFIG_DIR, x))
+    ? INSTALL_CONFIG_DIR
+    : `${d.persistence.storage}${INSTALL_CONFIG_DIR}`;
 }
 
 export function configurationNix(d: Design): string {

@@ -2,6 +2,7 @@
 // hostile characters in paths, names of storage and text fields (quotes,
 // "${", backslashes, spaces, unicode), and breaking mutations for invalid ones.
 import fc from "fast-check";
+import { NIXOS_FILLED } from "../../shared/design/persist-checks";
 import { utf8Bytes } from "../../shared/utf8";
 import type { DirEntry, FileEntry } from "../../shared/design/types";
 
@@ -106,6 +107,22 @@ function prune(
   taken: Taken,
   base = "",
 ): { dirs: DirEntry[]; files: FileEntry[] } {
+  // An owner or mode on a folder NixOS fills (/etc, /var/lib...) is refused:
+  // keep such entries as plain paths.
+  const filled = new Set(NIXOS_FILLED.map((x) => x.path));
+  const parent = (p: string) => p.slice(0, Math.max(1, p.lastIndexOf("/")));
+  lists = {
+    dirs: lists.dirs.map((e) =>
+      typeof e !== "string" && !base && filled.has(e.directory)
+        ? e.directory
+        : e,
+    ),
+    files: lists.files.map((e) =>
+      typeof e !== "string" && !base && filled.has(parent(e.file))
+        ? e.file
+        : e,
+    ),
+  };
   const clashes = (p: string) =>
     taken.all.has(p) ||
     taken.files.some((f) => p.startsWith(`${f}/`)) ||

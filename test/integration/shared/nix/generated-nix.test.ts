@@ -167,6 +167,7 @@ describeWith(["nix"], "generated modules say what FACTS.md requires", () => {
         host = conf.networking.hostName;
         state = conf.system.stateVersion;
         mira = conf.users.users.mira;
+        hostKeys = conf.services.openssh.hostKeys or null;
         inputs = builtins.mapAttrs (_: i: i.url) flake.inputs;
         modules = map baseNameOf nixos.imports;
       }`) as Doc;
@@ -207,6 +208,10 @@ describeWith(["nix"], "generated modules say what FACTS.md requires", () => {
     expect(r.host).toBe("orchid");
     expect(r.state).toBe("25.11");
     expect(r.mira.hashedPassword).toMatch(/^\$y\$/);
+    // Only the persisted host key: NixOS would make an RSA one too, new at every boot.
+    expect(r.hostKeys).toEqual([
+      { path: "/etc/ssh/ssh_host_ed25519_key", type: "ed25519" },
+    ]);
     expect(r.inputs).toEqual({
       nixpkgs: "github:NixOS/nixpkgs/nixos-25.11",
       impermanence: `github:nix-community/impermanence/${IMPERMANENCE_REV}`,

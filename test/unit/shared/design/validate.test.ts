@@ -379,6 +379,51 @@ const rules: Rule[] = [
     message: /cannot be a \/dev\/mapper name/,
   },
   {
+    name: "a secret's parentDirectory mode on /etc/nix",
+    mode: "install",
+    mutate: (d) =>
+      d.persistence.files.push({
+        file: "/etc/nix/id_rsa",
+        parentDirectory: { mode: "u=rwx,g=,o=" },
+      }),
+    severity: "error",
+    path: "persistence.files[4].parentDirectory",
+    message:
+      /would make impermanence give \/etc\/nix itself mode u=rwx,g=,o= on the running system, but it holds nix.conf/,
+  },
+  {
+    name: "a mode on /var/lib itself",
+    mode: "convert",
+    mutate: (d) =>
+      d.persistence.directories.push({ directory: "/var/lib", mode: "0700" }),
+    severity: "error",
+    path: "persistence.directories[9]",
+    message: /would make impermanence give \/var\/lib mode 0700/,
+  },
+  {
+    name: "a conversion persisting the ed25519 host key but not the RSA one",
+    mode: "convert",
+    mutate: (d) =>
+      (d.persistence.files = d.persistence.files.filter(
+        (f: string) => !f.includes("rsa"),
+      )),
+    severity: "warning",
+    path: "persistence.files",
+    message:
+      /persists some SSH host keys but not \/etc\/ssh\/ssh_host_rsa_key, \/etc\/ssh\/ssh_host_rsa_key.pub/,
+  },
+  {
+    name: "a conversion persisting no SSH host key",
+    mode: "convert",
+    mutate: (d) =>
+      (d.persistence.files = d.persistence.files.filter(
+        (f: string) => !f.includes("ssh_host"),
+      )),
+    severity: "warning",
+    path: "persistence.files",
+    message: /does not persist the SSH host keys .* if this system runs sshd/,
+  },
+  {
     name: "a root on LVM",
     mode: "convert",
     mutate: (d) => (d.convert.lvm = { volumeGroup: "vg0" }),
