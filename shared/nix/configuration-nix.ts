@@ -112,7 +112,9 @@ export function configurationExpr(d: Design): NixExpr {
       ),
     ),
   );
-  if (users.some(([, u]) => (u.openssh?.authorizedKeys?.keys?.length ?? 0) > 0)) {
+  if (
+    users.some(([, u]) => (u.openssh?.authorizedKeys?.keys?.length ?? 0) > 0)
+  ) {
     b.push(
       bind(["services", "openssh", "enable"], bool(true), {
         blankBefore: true,
@@ -157,7 +159,9 @@ export function configurationExpr(d: Design): NixExpr {
 /** The host keys of SSH_HOST_KEYS the design persists (as files, or through /etc/ssh). */
 function persistedHostKeys(d: Design): string[] {
   const p = d.persistence;
-  const dirs = p.directories.map((e) => (typeof e === "string" ? e : e.directory));
+  const dirs = p.directories.map((e) =>
+    typeof e === "string" ? e : e.directory,
+  );
   const files = p.files.map((e) => (typeof e === "string" ? e : e.file));
   return SSH_HOST_KEYS.filter(
     (k) => files.includes(k) || dirs.some((x) => isAtOrUnder(k, x)),

@@ -118,9 +118,7 @@ function prune(
         : e,
     ),
     files: lists.files.map((e) =>
-      typeof e !== "string" && !base && filled.has(parent(e.file))
-        ? e.file
-        : e,
+      typeof e !== "string" && !base && filled.has(parent(e.file)) ? e.file : e,
     ),
   };
   const clashes = (p: string) =>
