@@ -98,7 +98,7 @@ const server: Preset = {
     sys(
       NIX_DAEMON_TMPDIR,
       "directory",
-      "where Nix builds (the TMPDIR fix): on the tmpfs root a large build would run out of memory",
+      "where Nix before 2.30 builds (the nix-daemon's TMPDIR) and where the daemon keeps temporary files: on the tmpfs root a large build would run out of memory",
       "FACTS.md, the reference article's nix-daemon fix",
     ),
     sys(

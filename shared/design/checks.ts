@@ -501,6 +501,6 @@ function checkRecommended(f: Findings, d: Design, paths: Persisted[]): void {
   if (!coveringDirectory(paths, NIX_DAEMON_TMPDIR))
     f.warn(
       "persistence.directories",
-      `does not persist "${NIX_DAEMON_TMPDIR}": Nix builds there (the reference article's TMPDIR fix), so on the tmpfs root a large build can run out of memory; add "${NIX_DAEMON_TMPDIR}"`,
+      `does not persist "${NIX_DAEMON_TMPDIR}": Nix before 2.30 (nixos-25.05 and older) builds there, in the nix-daemon's TMPDIR, so on the tmpfs root a large build can run out of memory; add "${NIX_DAEMON_TMPDIR}"`,
     );
 }

@@ -9,7 +9,10 @@ export const INSTALL_CONFIG_DIR = "/etc/nixos";
 /** Written by the install phase (nixos-generate-config --no-filesystems --show-hardware-config), imported by configuration.nix. */
 export const HARDWARE_CONFIG_FILE = "nixos/hardware-configuration.nix";
 
-/** The Nix daemon's build folder after the reference article's TMPDIR fix. */
+/** Where Nix 2.30 and later build by default: on the /nix partition. */
+export const NIX_BUILD_DIR = "/nix/var/nix/builds";
+
+/** The Nix daemon's build folder after the reference article's TMPDIR fix (Nix before 2.30). */
 export const NIX_DAEMON_TMPDIR = "/var/cache/nix";
 
 /** The only filesystem on disk in a stateless system; everything persistent lives under it. */

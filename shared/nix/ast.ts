@@ -17,7 +17,15 @@ export type NixExpr =
   /** Function application: fn arg1 arg2 ... */
   | { kind: "apply"; fn: NixExpr; args: NixExpr[] }
   /** A function of an attribute set: { a, b, ... }: body */
-  | { kind: "lambda"; formals: string[]; ellipsis: boolean; body: NixExpr };
+  | { kind: "lambda"; formals: string[]; ellipsis: boolean; body: NixExpr }
+  /** let NAME = VALUE; ... in BODY */
+  | { kind: "let"; bindings: Binding[]; body: NixExpr }
+  /** A binary operator: the comparisons and boolean connectives a condition needs. */
+  | { kind: "op"; op: BinaryOp; left: NixExpr; right: NixExpr }
+  /** Boolean negation: !x */
+  | { kind: "not"; operand: NixExpr };
+
+export type BinaryOp = "==" | "!=" | "&&" | "||";
 
 export interface Binding {
   /** The attribute path: ["fileSystems", "/"] prints as fileSystems."/". */
@@ -94,6 +102,22 @@ export function lambda(
     throw new Error(`not plain argument names: ${formals.join(", ")}`);
   return { kind: "lambda", formals, ellipsis, body };
 }
+
+/** let bindings in body; each binding names one plain variable. */
+export function letIn(bindings: Binding[], body: NixExpr): NixExpr {
+  for (const b of bindings)
+    if (b.path.length !== 1 || !isIdentifier(b.path[0]!))
+      throw new Error(`not a plain variable name: ${b.path.join(".")}`);
+  return { kind: "let", bindings, body };
+}
+
+export const op = (
+  left: NixExpr,
+  operator: BinaryOp,
+  right: NixExpr,
+): NixExpr => ({ kind: "op", op: operator, left, right });
+
+export const not = (operand: NixExpr): NixExpr => ({ kind: "not", operand });
 
 /** A binding; `path` is an attribute path given as its parts. */
 export function bind(

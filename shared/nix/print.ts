@@ -87,12 +87,52 @@ function flat(e: NixExpr, asBindingValue = false): string | null {
         .join(" ");
     }
     case "lambda":
+    case "let":
       return null;
+    case "op": {
+      const left = flat(e.left);
+      const right = flat(e.right);
+      if (left === null || right === null) return null;
+      return `${operand(e.left, left, e.op)} ${e.op} ${operand(e.right, right, e.op)}`;
+    }
+    case "not": {
+      const x = flat(e.operand);
+      if (x === null) return null;
+      return e.operand.kind === "apply" || e.operand.kind === "op"
+        ? `!(${x})`
+        : `!${x}`;
+    }
   }
 }
 
+// Nix's precedence, loosest last: application binds tighter than every
+// operator here, == and != tighter than &&, && tighter than ||.
+const PRECEDENCE: Record<string, number> = {
+  "==": 3,
+  "!=": 3,
+  "&&": 2,
+  "||": 1,
+};
+
+/** An operand of `outer`, in parentheses unless it binds tighter (or is the same connective). */
+function operand(e: NixExpr, text: string, outer: string): string {
+  if (e.kind === "op") {
+    const inner = PRECEDENCE[e.op]!;
+    const mine = PRECEDENCE[outer]!;
+    const same = e.op === outer && (outer === "&&" || outer === "||");
+    return inner > mine || same ? text : `(${text})`;
+  }
+  return e.kind === "lambda" || e.kind === "let" ? `(${text})` : text;
+}
+
 function needsParens(arg: NixExpr): boolean {
-  return arg.kind === "apply" || arg.kind === "lambda";
+  return (
+    arg.kind === "apply" ||
+    arg.kind === "lambda" ||
+    arg.kind === "op" ||
+    arg.kind === "not" ||
+    arg.kind === "let"
+  );
 }
 
 /** Does `text` fit the soft width, given the columns already taken on its line (indentation not counted)? */
@@ -119,7 +159,8 @@ function print(
   used = 0,
 ): string {
   const one = flat(e, asBindingValue);
-  if (one !== null && (fits(one, used) || !isAbsorbable(e))) return one;
+  const breakable = isAbsorbable(e) || e.kind === "op";
+  if (one !== null && (fits(one, used) || !breakable)) return one;
   const pad = INDENT.repeat(depth);
   const inner = INDENT.repeat(depth + 1);
   switch (e.kind) {
@@ -139,9 +180,39 @@ function print(
     case "lambda":
       // A module's body is a set of settings: expanded like a binding's value.
       return `${formals(e, depth)}:\n${pad}${print(e.body, depth, true)}`;
+    case "let":
+      // nixfmt: `let` and `in` on lines of their own, the bindings one level
+      // deeper, the body at the let's own level.
+      return `let\n${printBindings(e.bindings, depth + 1)}\n${pad}in\n${pad}${print(e.body, depth, true)}`;
+    case "op": {
+      // Too long for one line: nixfmt breaks before each operator of the
+      // chain, at the first operand's indentation (a binding moves the chain
+      // to a line of its own first, see printBinding).
+      return opChain(e)
+        .map(([o, x], i) =>
+          i === 0
+            ? wrapOperand(x, e.op, depth)
+            : `\n${pad}${o} ${wrapOperand(x, e.op, depth)}`,
+        )
+        .join("");
+    }
     default:
       return one ?? "";
   }
+}
+
+/** The operands of a chain of one connective (a && b && c), each with the operator before it. */
+function opChain(e: Extract<NixExpr, { kind: "op" }>): [string, NixExpr][] {
+  const left: [string, NixExpr][] =
+    e.left.kind === "op" && e.left.op === e.op
+      ? opChain(e.left)
+      : [["", e.left]];
+  return [...left, [e.op, e.right]];
+}
+
+function wrapOperand(x: NixExpr, outer: string, depth: number): string {
+  const text = print(x, depth);
+  return operand(x, text, outer);
 }
 
 function wrap(arg: NixExpr, depth: number): string {
@@ -177,5 +248,12 @@ function printBinding(b: Binding, depth: number): string {
   const name = attrPath(b.path);
   if (b.value.kind === "lambda")
     return `${name} =\n${INDENT.repeat(depth + 1)}${print(b.value, depth + 1)};`;
+  if (b.value.kind === "op") {
+    // nixfmt moves an operator chain that does not fit after the name onto
+    // the next line, and breaks it there only if it still does not fit.
+    const one = flat(b.value);
+    if (one === null || !fits(one, name.length + 4))
+      return `${name} =\n${INDENT.repeat(depth + 1)}${print(b.value, depth + 1)};`;
+  }
   return `${name} = ${print(b.value, depth, true, name.length + 4)};`;
 }

@@ -19,7 +19,8 @@ export type Need =
   | "build"
   | "openssl"
   | "fusefat"
-  | "mkpasswd";
+  | "mkpasswd"
+  | "sudo";
 
 const checks: Record<Need, () => string | null> = {
   nix: () =>
@@ -71,6 +72,10 @@ const checks: Record<Need, () => string | null> = {
       : "the app is not built (run npm run build; npm test builds it first)",
   openssl: () =>
     onPath("openssl") ? null : "openssl is not installed (Debian: openssl)",
+  sudo: () =>
+    onPath("sudo") && onPath("visudo") && onPath("unshare")
+      ? null
+      : "sudo and visudo are not installed (Debian: sudo)",
   mkpasswd: () =>
     onPath("mkpasswd") ? null : "mkpasswd is not installed (Debian: whois)",
   fusefat: () =>

@@ -128,6 +128,16 @@ export interface EvaluatedConfig {
       }
     > | null;
   };
+  /** Where the system's Nix builds (eval/report.nix): null where unset. */
+  nixBuilds: {
+    nixPackage: string;
+    buildDir: string | null;
+    daemonTmpdir: string | null;
+    daemonCacheDirectory: string | null;
+    nixRemote: string | null;
+    sudoExtraConfig: string | null;
+    sudoRsExtraConfig: string | null;
+  };
   assertions: string[];
   warnings: string[];
 }
@@ -210,6 +220,16 @@ export function systemConfig(options: SystemOptions = {}): EvaluatedConfig {
       build: { installBootLoader: loader },
     },
     environment: { persistence: null },
+    // A system with no Tabula module: Nix's own defaults, nothing set.
+    nixBuilds: {
+      nixPackage: "nix-2.31.2",
+      buildDir: null,
+      daemonTmpdir: null,
+      daemonCacheDirectory: null,
+      nixRemote: null,
+      sudoExtraConfig: null,
+      sudoRsExtraConfig: null,
+    },
     assertions: [],
     warnings: [],
   };
@@ -344,6 +364,8 @@ export interface EvaluateOptions {
   impermanence?: string | null;
   /** Throw on failed assertions, as a build does. */
   failOnAssertions?: boolean;
+  /** The Nix the system ships, as NAME-VERSION (default: eval.nix's, nix-2.31.2). */
+  nixPackage?: string;
 }
 
 /**
@@ -380,5 +402,7 @@ export function evaluateConfigurationRaw(
   if (lib) args.push("--argstr", "nixpkgsLib", lib);
   if (imp) args.push("--argstr", "impermanence", imp);
   if (options.failOnAssertions) args.push("--arg", "failOnAssertions", "true");
+  if (options.nixPackage)
+    args.push("--argstr", "nixPackage", options.nixPackage);
   return run("nix-instantiate", args);
 }

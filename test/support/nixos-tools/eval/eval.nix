@@ -5,6 +5,7 @@
 #   nix-instantiate --eval --strict --json eval.nix \
 #     --argstr flake DIR --argstr attr NAME        # or --argstr configuration FILE
 #     [--argstr nixpkgsLib DIR] [--argstr impermanence DIR] [--arg failOnAssertions true]
+#     [--argstr nixPackage NAME-VERSION]
 #
 # nixpkgsLib: a checkout of nix-community/nixpkgs.lib (holds lib/): its
 # lib.evalModules is used; without it ./standin-lib.nix. impermanence: a
@@ -12,7 +13,9 @@
 # flake input `impermanence` (only with the real lib; else
 # ./impermanence-stub.nix). failOnAssertions: throw on failed assertions the
 # way nixos/modules/system/activation/top-level.nix does (the build's
-# behaviour) and print the warnings with builtins.trace.
+# behaviour) and print the warnings with builtins.trace. nixPackage: the
+# name of the Nix the system ships (config.nix.package), "nix-2.31.2" as
+# nixos-25.11 has it, "nix-2.28.4" as 25.05, "lix-2.93.3".
 {
   flake ? "",
   attr ? "",
@@ -20,6 +23,7 @@
   nixpkgsLib ? "",
   impermanence ? "",
   failOnAssertions ? false,
+  nixPackage ? "nix-2.31.2",
 }:
 let
   b = builtins;
@@ -174,8 +178,28 @@ let
     else
       throw "eval.nix: give --argstr flake DIR (and attr) or --argstr configuration FILE";
 
+  # nix.package as nixos/modules/services/system/nix-daemon.nix declares it,
+  # with the chosen name: what a generated module may read (pname, version).
+  parsed = b.parseDrvName nixPackage;
+  nixPackageModule = {
+    options.nix.package = lib.mkOption {
+      type = lib.types.package;
+      default = {
+        type = "derivation";
+        name = nixPackage;
+        pname = parsed.name;
+        inherit (parsed) version;
+        outPath = fakeDrv nixPackage;
+      };
+    };
+  };
+
   evaluated = lib.evalModules {
-    modules = [ ./nixos-stubs.nix ] ++ b.map wrapImport chosen.modules;
+    modules = [
+      ./nixos-stubs.nix
+      nixPackageModule
+    ]
+    ++ b.map wrapImport chosen.modules;
     specialArgs = baseArgs // chosen.specialArgs;
   };
   report = import ./report.nix {

@@ -89,6 +89,17 @@ in
     build.installBootLoader = config.system.build.installBootLoader;
   };
   environment.persistence = persistence;
+  # Where the system's Nix builds: the settings Tabula's stateless.nix sets
+  # (free-form here, as everything outside the stand-ins), null when unset.
+  nixBuilds = {
+    nixPackage = config.nix.package.name;
+    buildDir = config.nix.settings.build-dir or null;
+    daemonTmpdir = config.systemd.services.nix-daemon.environment.TMPDIR or null;
+    daemonCacheDirectory = config.systemd.services.nix-daemon.serviceConfig.CacheDirectory or null;
+    nixRemote = config.environment.variables.NIX_REMOTE or null;
+    sudoExtraConfig = config.security.sudo.extraConfig or null;
+    sudoRsExtraConfig = config.security.sudo-rs.extraConfig or null;
+  };
   assertions = b.map (a: a.message) (b.filter (a: !a.assertion) config.assertions);
   warnings = config.warnings;
 }

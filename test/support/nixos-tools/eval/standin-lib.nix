@@ -341,6 +341,9 @@ let
       in
       if m == null then "" else b.head m;
     versionOlder = v1: v2: b.compareVersions v2 v1 == 1;
+    getName = x: if b.isString x then (b.parseDrvName x).name else x.pname or (b.parseDrvName x.name).name;
+    getVersion =
+      x: if b.isString x then (b.parseDrvName x).version else x.version or (b.parseDrvName x.name).version;
     versionAtLeast = v1: v2: !(versionOlder v1 v2);
     strings = {
       inherit

@@ -6,7 +6,10 @@ import {
   bool,
   int,
   lambda,
+  letIn,
   list,
+  not,
+  op,
   path,
   ref,
   str,
@@ -116,7 +119,72 @@ describe("printFile lays out like nixfmt", () => {
     );
   });
 
+  it("writes let ... in with its bindings one level deeper, and operators by Nix's precedence", () => {
+    const cond = op(
+      op(apply(ref("f"), ref("x")), "==", str("nix")),
+      "&&",
+      op(ref("a"), "||", ref("b")),
+    );
+    const text = printFile(
+      [],
+      lambda(
+        ["config", "lib"],
+        letIn(
+          [bind(["c"], cond, { comment: ["why"] })],
+          attrs([
+            bind(["n"], not(ref("c"))),
+            bind(["m"], not(apply(ref("g"), ref("c")))),
+            bind(["k"], apply(ref("h"), not(ref("c")))),
+          ]),
+        ),
+      ),
+    );
+    expect(text).toBe(
+      `{
+  config,
+  lib,
+  ...
+}:
+let
+  # why
+  c = f x == "nix" && (a || b);
+in
+{
+  n = !c;
+  m = !(g c);
+  k = h (!c);
+}
+`,
+    );
+  });
+
+  it("moves an operator chain too long for its line to the next, and breaks it before each operator only if still too long", () => {
+    const long = (n: number) =>
+      apply(ref("lib.versionAtLeast"), str("x".repeat(n)));
+    const two = attrs([bind(["condition"], op(long(25), "&&", long(25)))]);
+    expect(printFile([], two)).toBe(
+      `{
+  condition =
+    lib.versionAtLeast "${"x".repeat(25)}" && lib.versionAtLeast "${"x".repeat(25)}";
+}
+`,
+    );
+    const three = attrs([
+      bind(["condition"], op(op(long(40), "&&", long(40)), "&&", long(40))),
+    ]);
+    expect(printFile([], three)).toBe(
+      `{
+  condition =
+    lib.versionAtLeast "${"x".repeat(40)}"
+    && lib.versionAtLeast "${"x".repeat(40)}"
+    && lib.versionAtLeast "${"x".repeat(40)}";
+}
+`,
+    );
+  });
+
   it("refuses names that are not plain where the builder needs them plain", () => {
+    expect(() => letIn([bind(["a", "b"], int(1))], int(2))).toThrow();
     expect(() => ref("lib.mk Force")).toThrow();
     expect(() => path("./a b")).toThrow();
     expect(() => lambda(["a-b c"], attrs([]))).toThrow();
