@@ -12,7 +12,7 @@
 //   environment otherwise, so `sudo nixos-rebuild` would build in /tmp, on
 //   the tmpfs root).
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { expect, it } from "vitest";
 import {
@@ -24,8 +24,10 @@ import { validateDesign } from "../../../../shared/design/validate";
 import { planFiles } from "../../../../shared/plan-files";
 import { describeWith } from "../../../support/needs";
 import { tempDir } from "../../../support/nix";
-import { evaluateConfiguration } from "../../../support/nixos-tools";
-import { readFileSync } from "node:fs";
+import {
+  evaluateConfiguration,
+  type EvaluatedConfig,
+} from "../../../support/nixos-tools";
 
 const example = (mode: string) =>
   validateDesign(JSON.parse(readFileSync(`docs/examples/${mode}.json`, "utf8")))
@@ -42,7 +44,9 @@ function writePlan(design: Design): string {
 
 const KEEP = "Defaults env_keep+=NIX_REMOTE";
 
-const OLDER = {
+type Builds = Omit<EvaluatedConfig["nixBuilds"], "nixPackage">;
+
+const OLDER: Builds = {
   buildDir: null,
   daemonTmpdir: NIX_DAEMON_TMPDIR,
   daemonCacheDirectory: "nix",
@@ -50,7 +54,7 @@ const OLDER = {
   sudoExtraConfig: KEEP,
   sudoRsExtraConfig: KEEP,
 };
-const NEWER = {
+const NEWER: Builds = {
   buildDir: NIX_BUILD_DIR,
   daemonTmpdir: NIX_DAEMON_TMPDIR,
   daemonCacheDirectory: "nix",
@@ -60,7 +64,7 @@ const NEWER = {
 };
 
 describeWith(["nix"], "build space for the Nix the system ships", () => {
-  const cases: [string, string, typeof OLDER][] = [
+  const cases: [string, string, Builds][] = [
     ["nixos-25.11", "nix-2.31.2", NEWER],
     ["the first with build-dir by default", "nix-2.30.0", NEWER],
     ["a pre-release of 2.31", "nix-2.31pre20250712_b1a2c3d", NEWER],
