@@ -53,7 +53,9 @@ export const homePath = fc
   .filter((p) => p !== "~" && !p.startsWith("~/"));
 
 const mode = fc.constantFrom("0700", "0755", "u=rwx,g=rx,o=", "750");
-const account = fc.constantFrom("root", "mira", "colord", "_svc", "postgres");
+/** Every owner a random design's entries name. */
+export const ACCOUNTS = ["root", "mira", "colord", "_svc", "postgres"] as const;
+const account = fc.constantFrom(...ACCOUNTS);
 
 function dirEntry(p: fc.Arbitrary<string>): fc.Arbitrary<DirEntry> {
   return fc.oneof(

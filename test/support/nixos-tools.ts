@@ -128,6 +128,11 @@ export interface EvaluatedConfig {
       }
     > | null;
   };
+  /** The owner of each persisted system folder, per storage (eval/report.nix). */
+  persistenceOwners: Record<
+    string,
+    { directory: string; user: string | null; group: string | null }[]
+  > | null;
   /** Where the system's Nix builds (eval/report.nix): null where unset. */
   nixBuilds: {
     nixPackage: string;
@@ -220,6 +225,7 @@ export function systemConfig(options: SystemOptions = {}): EvaluatedConfig {
       build: { installBootLoader: loader },
     },
     environment: { persistence: null },
+    persistenceOwners: null,
     // A system with no Tabula module: Nix's own defaults, nothing set.
     nixBuilds: {
       nixPackage: "nix-2.31.2",

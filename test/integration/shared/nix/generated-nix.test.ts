@@ -13,7 +13,11 @@ import { validateDesign } from "../../../../shared/design/validate";
 import type { Design } from "../../../../shared/design/types";
 import { IMPERMANENCE_REV } from "../../../../shared/nix/impermanence-pin";
 import { planFiles } from "../../../../shared/plan-files";
-import { validDesign, type Doc } from "../../../support/design-arbitrary";
+import {
+  ACCOUNTS,
+  validDesign,
+  type Doc,
+} from "../../../support/design-arbitrary";
 import { describeWith } from "../../../support/needs";
 import { nixEval, nixParse, tempDir } from "../../../support/nix";
 
@@ -116,8 +120,18 @@ describeWith(["nix"], "generated Nix for random designs", () => {
       return result.design!;
     });
     nixParse(files);
+    // A module with owners under a condition is a function of { config,
+    // lib }: read here with every owner declared, so each condition holds
+    // (what it does when one is missing: persistence-owners.test.ts).
+    const owners = `builtins.listToAttrs (map (name: { inherit name; value = { }; }) ${JSON.stringify(ACCOUNTS).replace(/,/g, " ")})`;
     const evaluated = nixEval(
-      `[ ${docs.map((_, i) => `(import ${root}/d${i}/nixos/persistence.nix).environment.persistence`).join(" ")} ]`,
+      `let
+         owners = ${owners};
+         load = f: let m = import f; in
+           if builtins.isFunction m
+           then m { config.users = { users = owners; groups = owners; }; lib.mkIf = c: x: assert c; x; }
+           else m;
+       in [ ${docs.map((_, i) => `(load ${root}/d${i}/nixos/persistence.nix).environment.persistence`).join(" ")} ]`,
     ) as Record<string, Doc>[];
     docs.forEach((doc, i) => {
       expect(

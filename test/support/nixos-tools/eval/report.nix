@@ -24,6 +24,19 @@ let
       files = b.map (entry "file") (u.files or [ ]);
     }) (storage.users or { });
   };
+  # The owner each persisted system folder gets (real impermanence: its
+  # submodule's value, "root" by default; the stub: what was written, null
+  # when nothing was).
+  ownerOf = e: {
+    directory = entry "directory" e;
+    user = if b.isAttrs e then e.user or null else null;
+    group = if b.isAttrs e then e.group or null else null;
+  };
+  owners =
+    if persistenceDeclared then
+      b.mapAttrs (_: s: b.map ownerOf (s.directories or [ ])) config.environment.persistence
+    else
+      null;
   persistence =
     if persistenceDeclared then
       b.mapAttrs (_: normalize) config.environment.persistence
@@ -89,6 +102,7 @@ in
     build.installBootLoader = config.system.build.installBootLoader;
   };
   environment.persistence = persistence;
+  persistenceOwners = owners;
   # Where the system's Nix builds: the settings Tabula's stateless.nix sets
   # (free-form here, as everything outside the stand-ins), null when unset.
   nixBuilds = {
