@@ -7,6 +7,7 @@ import {
   PRESETS,
   SERVICE_STATE,
   type CatalogPath,
+  type DesktopProgram,
   type Preset,
 } from "./presets";
 
@@ -138,6 +139,11 @@ export function suggestFor(
 /** The systemd unit that writes `path` (or a folder holding it), to stop before copying it. */
 export function owningService(path: string): string | null {
   return lookup(path)?.item.service ?? null;
+}
+
+/** The desktop program that writes `path` (or a folder holding it) while it runs. */
+export function writingProgram(path: string): DesktopProgram | null {
+  return lookup(path)?.item.program ?? null;
 }
 
 /** Where a suggestion's reason comes from, for the review screen. */

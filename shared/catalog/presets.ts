@@ -20,6 +20,17 @@ export interface CatalogPath {
   source: string;
   /** The systemd unit that writes it: stop it before copying the path. */
   service?: string;
+  /**
+   * The desktop program that writes it while it runs (a browser profile):
+   * recover says so before copying, and asks when one of its processes runs.
+   */
+  program?: DesktopProgram;
+}
+
+export interface DesktopProgram {
+  name: string;
+  /** Process names as ps and pgrep -x see them (at most 15 characters). */
+  processes: string[];
 }
 
 export interface Preset {
@@ -207,6 +218,14 @@ const desktop: Preset = {
       "directory",
       "Firefox profiles: bookmarks, history, saved logins",
       "Firefox profile location on Linux",
+      {
+        // NixOS runs Firefox through a wrapper: its process is
+        // .firefox-wrapped, which the kernel cuts to 15 characters.
+        program: {
+          name: "Firefox",
+          processes: ["firefox", ".firefox-wrappe", "firefox-bin"],
+        },
+      },
     ),
   ],
 };

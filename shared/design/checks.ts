@@ -228,10 +228,20 @@ function checkOverlaps(f: Findings, paths: Persisted[]): void {
     }
     seen.set(p.abs, p);
   }
+  // recover.add entries that hold persisted paths, each with those paths.
+  const holding = new Map<Persisted, Persisted[]>();
   for (const p of seen.values()) {
     for (const parent of ancestors(p.abs)) {
       const outer = seen.get(parent);
       if (!outer) continue;
+      if (
+        outer.kind === "directory" &&
+        outer.source === "add" &&
+        p.source === "persistence"
+      ) {
+        holding.set(outer, [...(holding.get(outer) ?? []), p]);
+        break;
+      }
       if (outer.kind === "file")
         f.error(
           p.at,
@@ -249,6 +259,14 @@ function checkOverlaps(f: Findings, paths: Persisted[]): void {
         );
       break;
     }
+  }
+  for (const [outer, inner] of holding) {
+    const names = inner.slice(0, 3).map((p) => `"${p.abs}"`);
+    const more = inner.length > 3 ? ` and ${inner.length - 3} more` : "";
+    f.error(
+      outer.at,
+      `"${outer.abs}" holds ${names.join(", ")}${more}, persisted already: recovering "${outer.abs}" whole would bring ${inner.length === 1 ? "it" : "them"} in a second time, onto ${inner.length === 1 ? "its" : "their"} own place in storage. List instead what inside "${outer.abs}" is not persisted yet (its other folders and files, one by one)`,
+    );
   }
 }
 

@@ -77,6 +77,12 @@ export function preparePhase(design: Design): Phase {
           ...layoutCheckArgs(design),
         ),
         command(
+          "tabula_check_kinds",
+          "",
+          "persistence",
+          ...persistedKinds(design),
+        ),
+        command(
           "tabula_check_nixpkgs",
           convert.configType ?? "flake",
           config,
@@ -175,6 +181,13 @@ export function preparePhase(design: Design): Phase {
       "Changed your mind? Nothing has moved: take the changes out of your configuration again (the old files are kept beside them) and rebuild as usual.",
     ],
   };
+}
+
+/** KIND:REL of every persisted path, for tabula_check_kinds. */
+export function persistedKinds(design: Design): string[] {
+  return persistedPaths(design.persistence, design.users).map(
+    (p) => `${p.kind}:${relativeToRoot(p.path)}`,
+  );
 }
 
 /** Persisted paths relative to "/", outermost first. */
@@ -284,6 +297,12 @@ export function migratePhase(design: Design): Phase {
       commands: [
         command("tabula_check_not_running_root", dev),
         command("tabula_check_old_root", ...layoutCheckArgs(design)),
+        command(
+          "tabula_check_kinds",
+          TARGET,
+          "persistence",
+          ...persistedKinds(design),
+        ),
       ],
       destructive: false,
       weight: 1,

@@ -1,8 +1,9 @@
 // Phase recover: bring state that was missed into persistent storage and
 // into the persistence config, then rebuild.
-//   from "live"      on the running stateless system: cp -a from the tmpfs
-//                    root (owners, modes, ACLs, xattrs, hardlinks), after
-//                    stopping the service that owns the path when known
+//   from "live"      on the running stateless system: cp -a -x from the
+//                    tmpfs root (owners, modes, ACLs, xattrs, hardlinks; one
+//                    filesystem), after stopping, with consent, the service
+//                    that owns the path when known
 //   from "old-root"  from the LiveCD: rename out of the quarantine a
 //                    conversion left in /nix/old-root
 import type { Design } from "../design/types";
@@ -10,7 +11,7 @@ import { storageOnPartition } from "./install";
 import { mountFilesystemStep, mountTmpfsRootStep } from "./mount-steps";
 import { MODULES_DIR, QUARANTINE, TABULA_DIR } from "./labels";
 import { isWithin, persistedPaths, relativeToRoot } from "./persisted";
-import { owningService } from "../catalog/lookup";
+import { owningService, writingProgram } from "../catalog/lookup";
 import { PLAN_DIR, TARGET, command, under } from "./quote";
 import type { Phase, Step } from "./types";
 
@@ -20,6 +21,21 @@ export function recoveredRelatives(design: Design): string[] {
     relativeToRoot(p.path),
   );
 }
+
+/** KIND:REL for tabula_check_kinds, for every path recover brings in. */
+function recoveredKinds(design: Design): string[] {
+  return persistedPaths(design.recover!.add, design.users).map(
+    (p) => `${p.kind}:${relativeToRoot(p.path)}`,
+  );
+}
+
+/**
+ * Where the rebuild keeps its temporary files and, with Nix before 2.30, its
+ * builds: on the partition, not in /tmp on the tmpfs root (a root of
+ * root.size, which a large build fills). nixos-enter unsets TMPDIR, so it is
+ * set inside, with env.
+ */
+const REBUILD_TMPDIR = `/nix/${TABULA_DIR}/tmp`;
 
 export function recoverPhase(design: Design): Phase {
   return design.recover!.from === "live"
@@ -56,7 +72,15 @@ function recoverLive(design: Design): Phase {
       id: "check-live",
       title: "Check this is the running stateless system",
       explain: `/ must be a tmpfs and ${storage} must exist; a path that is already a mount point is persisted already; a path whose place in storage holds something other than a copy of it is refused.`,
-      commands: [command("tabula_check_recover_live", storage, ...rels)],
+      commands: [
+        command("tabula_check_recover_live", storage, ...rels),
+        command(
+          "tabula_check_kinds",
+          "",
+          "recover.add",
+          ...recoveredKinds(design),
+        ),
+      ],
       destructive: false,
       weight: 1,
       requires: ["findmnt", "mountpoint", "find", "sed", "sort", "cmp"],
@@ -67,31 +91,63 @@ function recoverLive(design: Design): Phase {
       id: "stop-services",
       title: `Stop ${services.join(", ")}`,
       explain:
-        "So the copy is consistent. They stay stopped until you reboot: what they would write now lives on the tmpfs and would be lost.",
-      commands: services.map((s) => command("systemctl", "stop", "--", s)),
+        "So the copy is consistent: asked first, with the socket units that would start them again mid-copy. They stay stopped until you reboot: what they would write now lives on the tmpfs and would be lost. Units the network or an SSH login needs are left running, with a warning.",
+      commands: [command("tabula_stop_services", ...services)],
       destructive: false,
       weight: 1,
       requires: ["systemctl"],
     });
   }
+  const programs = persistedPaths(recover.add, design.users).flatMap((p) => {
+    const program = writingProgram(p.path);
+    return program
+      ? [
+          command(
+            "tabula_program_check",
+            program.name,
+            p.path,
+            ...program.processes,
+          ),
+        ]
+      : [];
+  });
   steps.push(
     {
       id: "copy",
       title: `Copy the chosen paths into ${storage}`,
       explain:
-        "cp -a keeps owners, modes, ACLs, xattrs and hardlinks; each copy is made beside its place and renamed into it when complete.",
-      commands: rels.map((r) => command("tabula_copy_live", storage, r)),
+        "cp -a keeps owners, modes, ACLs, xattrs and hardlinks; -x keeps to one filesystem, naming what is mounted inside and left out. Each copy is made beside its place and renamed into it when complete. A path a desktop program writes while it runs (a browser profile) is named first, and copied while the program runs only with your consent.",
+      commands: [
+        ...programs,
+        ...rels.map((r) => command("tabula_copy_live", storage, r)),
+      ],
       destructive: false,
       weight: 5,
-      requires: ["cp", "mv", "stat", "find", "sed", "sort", "cmp"],
+      requires: [
+        "cp",
+        "mv",
+        "stat",
+        "find",
+        "sed",
+        "sort",
+        "cmp",
+        "findmnt",
+        ...(programs.length ? ["pgrep"] : []),
+      ],
     },
     modulesStep(recover.configDir),
     {
       id: "rebuild-boot",
       title: "Rebuild (nixos-rebuild boot)",
-      explain:
-        "The new persistence takes effect at the next boot; never switch.",
-      commands: [command(...rebuildWords(design, recover.configDir))],
+      explain: `The new persistence takes effect at the next boot; never switch. Temporary files and builds go to ${REBUILD_TMPDIR}, on the partition, not to /tmp on the tmpfs root.`,
+      commands: [
+        command("mkdir", "-p", "-m", "0700", "--", REBUILD_TMPDIR),
+        command(
+          "env",
+          `TMPDIR=${REBUILD_TMPDIR}`,
+          ...rebuildWords(design, recover.configDir),
+        ),
+      ],
       destructive: false,
       weight: 10,
       requires: ["nixos-rebuild"],
@@ -164,6 +220,12 @@ function recoverFromOldRoot(design: Design): Phase {
           QUARANTINE,
           relativeToRoot(configInStorage),
         ),
+        command(
+          "tabula_check_kinds",
+          under(nix, QUARANTINE),
+          "recover.add",
+          ...recoveredKinds(design),
+        ),
       ],
       destructive: false,
       weight: 1,
@@ -173,7 +235,7 @@ function recoverFromOldRoot(design: Design): Phase {
       id: "restore",
       title: `Move the chosen paths from ${QUARANTINE}/ into ${store}/`,
       explain:
-        "Renamed inside the partition (never copied); missing parent folders get the owner and mode they had in the quarantine.",
+        "Renamed inside the partition (never copied); missing parent folders get the owner, mode, ACLs and extended attributes they had in the quarantine.",
       commands: rels.map((r) =>
         command("tabula_restore", nix, store, QUARANTINE, r),
       ),
@@ -192,13 +254,24 @@ function recoverFromOldRoot(design: Design): Phase {
       id: "rebuild-boot",
       title:
         "Rebuild inside the installed system (nixos-enter, nixos-rebuild boot)",
+      explain: `nixos-enter unsets TMPDIR and the root inside is a tmpfs of ${design.root.size}: the rebuild's temporary files and builds go to ${REBUILD_TMPDIR}, on the partition.`,
       commands: [
         command("tabula_mark_nixos", design.persistence.storage),
+        command(
+          "mkdir",
+          "-p",
+          "-m",
+          "0700",
+          "--",
+          under(TARGET, REBUILD_TMPDIR.slice(1)),
+        ),
         command(
           "nixos-enter",
           "--root",
           TARGET,
           "--",
+          "env",
+          `TMPDIR=${REBUILD_TMPDIR}`,
           ...rebuildWords(design, configInStorage),
         ),
       ],

@@ -102,12 +102,14 @@ interface Taken {
 /**
  * Keeps a valid subset: every path once (files and directories together),
  * and nothing under a persisted file. Paths under a persisted directory stay:
- * they are only a warning.
+ * they are only a warning. With `holdNothing` (recover.add), no folder that
+ * holds a path taken already: recovering it whole is refused.
  */
 function prune(
   lists: { dirs: DirEntry[]; files: FileEntry[] },
   taken: Taken,
   base = "",
+  holdNothing = false,
 ): { dirs: DirEntry[]; files: FileEntry[] } {
   // An owner or mode on a folder NixOS fills (/etc, /var/lib...) is refused:
   // keep such entries as plain paths.
@@ -140,6 +142,8 @@ function prune(
   for (const d of lists.dirs) {
     const p = base + pathOf(d);
     if (taken.all.has(p) || taken.files.some((f) => p.startsWith(`${f}/`)))
+      continue;
+    if (holdNothing && [...taken.all].some((t) => t.startsWith(`${p}/`)))
       continue;
     taken.all.add(p);
     dirs.push(d);
@@ -186,7 +190,12 @@ export const validDesign: fc.Arbitrary<Doc> = fc
       taken,
       "/home/mira/",
     );
-    const add = prune({ dirs: r.addDirs, files: [] as FileEntry[] }, taken);
+    const add = prune(
+      { dirs: r.addDirs, files: [] as FileEntry[] },
+      taken,
+      "",
+      true,
+    );
     const d: Doc = {
       format: "tabula/1",
       mode: r.mode,

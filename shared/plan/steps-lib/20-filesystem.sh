@@ -166,6 +166,7 @@ tabula_make_parents() {
       if ((TABULA_DRY_RUN)); then
         tabula_do chown --reference="$from/$prefix" -- "$to/$prefix"
         tabula_do chmod --reference="$from/$prefix" -- "$to/$prefix"
+        tabula_copy_folder_extras "$from/$prefix" "$to/$prefix"
         continue
       fi
     elif [[ ! -d $to/$prefix || -L $to/$prefix ]]; then
@@ -177,7 +178,29 @@ tabula_make_parents() {
       tabula_do chown --reference="$from/$prefix" -- "$to/$prefix"
       tabula_do chmod --reference="$from/$prefix" -- "$to/$prefix"
     fi
+    tabula_copy_folder_extras "$from/$prefix" "$to/$prefix"
   done
+}
+
+# Gives folder TO the ACLs (access and default: the default ones are what new
+# files inside inherit) and extended attributes of folder FROM, which chown
+# and chmod --reference leave behind. Does nothing when FROM has none, or
+# when TO has them already (a rerun).
+tabula_copy_folder_extras() {
+  local from=$1 to=$2 want have line name
+  if command -v getfacl >/dev/null && [[ -n $(getfacl -s -p -- "$from" 2>/dev/null) ]]; then
+    want=$(getfacl -n -p -c -E -- "$from" | grep -v '^$' | paste -s -d, -)
+    have=$(getfacl -n -p -c -E -- "$to" 2>/dev/null | grep -v '^$' | paste -s -d, -) || have=''
+    if [[ $want != "$have" ]]; then tabula_do setfacl --set "$want" -- "$to"; fi
+  fi
+  command -v getfattr >/dev/null || return 0
+  while IFS= read -r line; do
+    name=${line%%=*}
+    # The ACLs themselves are system.posix_acl_*: set above.
+    if [[ -z $name || $line != *=* || $name == system.posix_acl_* ]]; then continue; fi
+    if [[ $(getfattr -n "$name" -e hex --absolute-names -- "$to" 2>/dev/null | grep -v -e '^#' -e '^$') == "$line" ]]; then continue; fi
+    tabula_do setfattr -n "$name" -v "${line#*=}" -- "$to"
+  done < <(getfattr -d -m - -e hex --absolute-names -- "$from" 2>/dev/null | grep -v '^#')
 }
 
 # Creates the storage folder STORE (relative, e.g. "persistent") under BASE,

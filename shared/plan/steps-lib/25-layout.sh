@@ -111,3 +111,29 @@ tabula_check_paths() {
     fi
   done
 }
+
+# tabula_check_kinds ROOT WHERE KIND:REL...: each path that exists under ROOT
+# is what the design calls it (KIND "directory" or "file"). A file persisted
+# as a folder, or a folder as a file, would move without a word and then
+# break at every boot: impermanence makes a folder where storage holds a file
+# (its activation fails), or mounts a folder where NixOS expects a file.
+# Symbolic links are left to the link checks. WHERE names the design's lists
+# in the sentence ("persistence", "recover.add").
+tabula_check_kinds() {
+  local root=$1 where=$2 entry kind rel path
+  shift 2
+  for entry in "$@"; do
+    kind=${entry%%:*}
+    rel=${entry#*:}
+    path=$root/$rel
+    if [[ -L $path ]] || ! tabula_exists "$path"; then continue; fi
+    if [[ $kind == directory && ! -d $path ]]; then
+      tabula_refuse "$(tabula_q "$path") is a file, but the design persists /$(tabula_q "$rel") as a folder ($where directories): impermanence would then try to make a folder where storage holds this file, and fail at every boot. List it under $where files instead, then make the plan again."
+      return 0
+    fi
+    if [[ $kind == file && -d $path ]]; then
+      tabula_refuse "$(tabula_q "$path") is a folder, but the design persists /$(tabula_q "$rel") as a file ($where files): impermanence would mount a folder where a file is expected. List it under $where directories instead, then make the plan again."
+      return 0
+    fi
+  done
+}

@@ -173,6 +173,9 @@ describeWith(
         (c) => c.tool === "nixos-rebuild" && c.action === "boot",
       );
       expect(rebuild.at(-1)?.flake).toBe("/nix/persistent/etc/nixos");
+      // nixos-enter unset TMPDIR; the rebuild inside got it back, on the
+      // partition (not the tmpfs root of root.size).
+      expect(rebuild.at(-1)?.env.TMPDIR).toBe("/nix/.tabula/tmp");
 
       mountFs(l.root, check);
       try {
@@ -229,9 +232,19 @@ describeWith(
         mkdirSync(join(live, "root"), { mode: 0o700 });
         return currentSystem(join(live, "nix"));
       })();
-      // State a service wrote on the tmpfs, lost at the next reboot.
-      mkdirSync(join(live, "var/lib/custom-app"), { recursive: true });
+      // State a service wrote on the tmpfs, lost at the next reboot, and a
+      // filesystem of its own mounted inside (a cache, a FUSE or NFS mount).
+      mkdirSync(join(live, "var/lib/custom-app/cache"), { recursive: true });
       writeFileSync(join(live, "var/lib/custom-app/state"), "precious\n");
+      execFileSync("mount", [
+        "-t",
+        "tmpfs",
+        "-o",
+        "size=50m",
+        "app-cache",
+        join(live, "var/lib/custom-app/cache"),
+      ]);
+      writeFileSync(join(live, "var/lib/custom-app/cache/big"), "cached\n");
       try {
         const plan = writePlan(
           recoverDesign("live", "/var/lib/custom-app"),
@@ -247,6 +260,19 @@ describeWith(
         expect(r.stdout).toContain("Phase recover finished.");
         const kept = join(live, "nix/persistent/var/lib/custom-app/state");
         expect(readFileSync(kept, "utf8")).toBe("precious\n");
+        expect(r.stdout).toContain(
+          "skipped /var/lib/custom-app/cache: another filesystem (tmpfs) is mounted there",
+        );
+        expect(
+          existsSync(join(live, "nix/persistent/var/lib/custom-app/cache/big")),
+        ).toBe(false);
+        const rebuild = readStandinCalls(env.TABULA_STANDIN_LOG!).filter(
+          (c) => c.tool === "nixos-rebuild" && c.action === "boot",
+        );
+        expect(rebuild.at(-1)?.env.TMPDIR).toBe("/nix/.tabula/tmp");
+        expect(lstatSync(join(live, "nix/.tabula/tmp")).mode & 0o777).toBe(
+          0o700,
+        );
         expect(
           readFileSync(join(live, "etc/nixos/nixos/persistence.nix"), "utf8"),
         ).toContain('"/var/lib/custom-app"');

@@ -566,6 +566,24 @@ const rules: Rule[] = [
     message: /nothing to recover/,
   },
   {
+    name: "recover adds a home folder that holds persisted paths",
+    mode: "recover",
+    mutate: (d) => d.recover.add.directories.push("/home/sam"),
+    severity: "error",
+    path: "recover.add.directories[1]",
+    message:
+      /"\/home\/sam" holds "\/home\/sam\/\.ssh", "\/home\/sam\/Documents", "\/home\/sam\/\.bash_history", persisted already: recovering "\/home\/sam" whole would bring them in a second time.*not persisted yet/,
+  },
+  {
+    name: "recover adds a folder holding one persisted path",
+    mode: "recover",
+    mutate: (d) => d.recover.add.directories.push("/var"),
+    severity: "error",
+    path: "recover.add.directories[1]",
+    message:
+      /"\/var" holds .* persisted already: .*bring them in a second time/,
+  },
+  {
     name: "recover adds for an unknown user",
     mode: "recover",
     mutate: (d) => (d.recover.add.users.ann = { directories: ["x"] }),

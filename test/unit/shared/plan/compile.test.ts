@@ -218,7 +218,15 @@ describe("convert", () => {
     const check = step(prepare, "check-system").commands[0]!;
     const again = step(phase(plan, "migrate"), "check-old-root").commands[1]!;
     expect(check.split(" ").slice(-12)).toEqual(again.split(" ").slice(-12));
-    expect(step(prepare, "check-system").commands[1]).toBe(
+    // Both check that each persisted path is the kind the design says.
+    const kinds = step(prepare, "check-system").commands[1]!;
+    expect(kinds).toMatch(
+      /^tabula_check_kinds '' persistence file:etc\/machine-id directory:etc\/nixos /,
+    );
+    expect(step(phase(plan, "migrate"), "check-old-root").commands[2]).toBe(
+      kinds.replace("tabula_check_kinds ''", 'tabula_check_kinds "$TARGET"'),
+    );
+    expect(step(prepare, "check-system").commands[2]).toBe(
       "tabula_check_nixpkgs flake /etc/nixos tern",
     );
     expect(step(prepare, "build-system").commands[0]).toBe(
@@ -319,13 +327,30 @@ describe("recover", () => {
       "update-modules",
       "rebuild-boot",
     ]);
+    expect(step(p, "check-live").commands[1]).toBe(
+      "tabula_check_kinds '' recover.add directory:home/mira/Music directory:var/lib/docker",
+    );
     expect(step(p, "stop-services").commands).toEqual([
-      "systemctl stop -- docker.service",
+      "tabula_stop_services docker.service",
     ]);
     expect(step(p, "copy").commands).toEqual([
       "tabula_copy_live /nix/persistent home/mira/Music",
       "tabula_copy_live /nix/persistent var/lib/docker",
     ]);
+    expect(step(p, "rebuild-boot").commands).toEqual([
+      "mkdir -p -m 0700 -- /nix/.tabula/tmp",
+      "env 'TMPDIR=/nix/.tabula/tmp' nixos-rebuild boot --flake '/etc/nixos#tern' --log-format internal-json -v",
+    ]);
+  });
+
+  it("live: a path a desktop program writes is named before it is copied", () => {
+    const d = recoverDesign("live");
+    d.recover!.add.users = { mira: { directories: [".mozilla"], files: [] } };
+    const p = phase(planOf(d), "recover");
+    expect(step(p, "copy").commands[0]).toBe(
+      "tabula_program_check Firefox /home/mira/.mozilla firefox .firefox-wrappe firefox-bin",
+    );
+    expect(step(p, "copy").requires).toContain("pgrep");
   });
 
   it("from old-root: moves out of the quarantine and rebuilds through nixos-enter", () => {
@@ -339,9 +364,13 @@ describe("recover", () => {
     expect(step(p, "update-modules").commands[0]).toBe(
       'tabula_install_modules "$PLAN_DIR"/nixos "$TARGET"/nix/persistent/etc/nixos/nixos',
     );
+    expect(step(p, "check-quarantine").commands[1]).toBe(
+      'tabula_check_kinds "$TARGET"/nix/old-root recover.add directory:home/mira/Music directory:var/lib/docker',
+    );
     expect(step(p, "rebuild-boot").commands).toEqual([
       "tabula_mark_nixos /nix/persistent",
-      "nixos-enter --root \"$TARGET\" -- nixos-rebuild boot --flake '/nix/persistent/etc/nixos#tern' --log-format internal-json -v",
+      'mkdir -p -m 0700 -- "$TARGET"/nix/.tabula/tmp',
+      "nixos-enter --root \"$TARGET\" -- env 'TMPDIR=/nix/.tabula/tmp' nixos-rebuild boot --flake '/nix/persistent/etc/nixos#tern' --log-format internal-json -v",
     ]);
   });
 });
